@@ -222,6 +222,17 @@ export interface Plugin<O = unknown> {
   /** Default timeout in ms (the recipe may override). Defaults to 2000. */
   defaultTimeout?: number;
   /**
+   * Whether the plugin binds its traffic to `ctx.interface` (SO_BINDTODEVICE). A plugin that
+   * cannot is run once on the default route even when a recipe lists interfaces, and the run
+   * says so, so that no series claims an interface its packets did not use. Default: `false`.
+   */
+  bindsInterface?: boolean;
+  /**
+   * The value stored in a series' `server` column when the recipe entry names no server
+   * (the dns plugin returns its resolver). Default: no server (`""`).
+   */
+  seriesServer?(options: O): string;
+  /**
    * Runs the plugin for one series until `signal` aborts (probes) or the test ends (tests),
    * yielding samples as they complete.
    */

@@ -1,0 +1,88 @@
+import { assertEquals, assertOk } from "../tests/support/assert.ts";
+import { Schedule } from "./schedule.ts";
+
+/** A fake clock: sleeping advances time by exactly the requested amount, plus injected lag. */
+function fakeClock(lags: number[] = []) {
+  let t = 0;
+  return {
+    monotonic: () => t,
+    now: () => 1_000_000 + t,
+    sleep: (ms: number) => {
+      t += ms + (lags.shift() ?? 0);
+      return Promise.resolve();
+    },
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
+}
+
+async function take(schedule: Schedule, n: number, onEach?: (seq: number) => void) {
+  const slots = [];
+  const controller = new AbortController();
+  for await (const slot of schedule.slots(controller.signal)) {
+    slots.push(slot);
+    onEach?.(slot.seq);
+    if (slots.length === n) break;
+  }
+  return slots;
+}
+
+Deno.test("Schedule.slots() puts slot k at start + k * interval", async () => {
+  const clock = fakeClock();
+  const schedule = new Schedule({ interval: 100, ...clock });
+  const slots = await take(schedule, 4);
+  assertEquals(slots.map((s) => s.seq), [0, 1, 2, 3]);
+  assertEquals(slots.map((s) => s.at), [1_000_000, 1_000_100, 1_000_200, 1_000_300]);
+  assertEquals(schedule.missed, 0);
+});
+
+Deno.test("Schedule.slots() does not drift when timers fire late", async () => {
+  // Every sleep overshoots by 30 ms: slot times must stay on the grid, lateness reported.
+  const clock = fakeClock([30, 30, 30, 30, 30]);
+  const schedule = new Schedule({ interval: 100, ...clock });
+  const slots = await take(schedule, 4);
+  assertEquals(slots.map((s) => s.at - 1_000_000), [0, 100, 200, 300]);
+  assertEquals(slots.slice(1).map((s) => s.late), [30, 30, 30]);
+  assertEquals(schedule.missed, 0);
+});
+
+Deno.test("Schedule.slots() skips and counts missed slots instead of bunching them", async () => {
+  const clock = fakeClock();
+  const schedule = new Schedule({ interval: 100, ...clock });
+  const missed: number[] = [];
+  const controller = new AbortController();
+  const seqs: number[] = [];
+  for await (const slot of schedule.slots(controller.signal, (n) => missed.push(n))) {
+    seqs.push(slot.seq);
+    if (slot.seq === 1) clock.advance(350); // the consumer blocks for 3.5 intervals
+    if (seqs.length === 4) break;
+  }
+  // now = 100 + 350 = 450 with a tolerance of 50 ms: slots 2 (due 200) and 3 (due 300) are
+  // skipped, slot 4 (due 400, 50 ms late) is still sent, then 5 on time.
+  assertEquals(seqs, [0, 1, 4, 5]);
+  assertEquals(missed, [2]);
+  assertEquals(schedule.missed, 2);
+  assertEquals(schedule.delivered, 4);
+});
+
+Deno.test("Schedule.slots() stops promptly when aborted", async () => {
+  const schedule = new Schedule({ interval: 60_000 });
+  const controller = new AbortController();
+  const started = performance.now();
+  setTimeout(() => controller.abort(), 20);
+  const seqs: number[] = [];
+  for await (const slot of schedule.slots(controller.signal)) seqs.push(slot.seq);
+  assertEquals(seqs, [0]);
+  assertOk(performance.now() - started < 1000);
+});
+
+Deno.test("Schedule keeps its grid across consumers (restart resumes at the next slot)", async () => {
+  const clock = fakeClock();
+  const schedule = new Schedule({ interval: 100, ...clock });
+  await take(schedule, 2); // slots 0, 1
+  clock.advance(250); // down for a while: now = 350 (slot 2 missed, 3 is 50 late)
+  const after = await take(schedule, 1);
+  assertEquals(after[0]!.seq, 3);
+  assertEquals(schedule.missed, 1);
+});

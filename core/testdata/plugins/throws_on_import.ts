@@ -1,0 +1,2 @@
+// A fixture whose import fails.
+throw new Error("fixture exploded on import");
