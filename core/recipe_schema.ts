@@ -1,0 +1,604 @@
+/**
+ * The shape of a recipe: a zod schema per TOML table, and the types a validated recipe has.
+ *
+ * Keys are snake_case in TOML and stay snake_case in the output. Durations are written as
+ * strings (`"250ms"`, `"1s"`, `"1h30m"`) and come out in milliseconds. Unknown keys are errors at
+ * every level (strict objects). What needs the plugin registry (plugin ids, plugin options,
+ * targets policy, plugin defaults for interval and timeout) is checked by `core/recipe.ts`.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { formatDuration, parseDuration } from "./duration.ts";
+
+/**
+ * Default UDP echo port of a bufferbane server.
+ *
+ * @example Reading the default
+ * ```ts
+ * import { DEFAULT_SERVER_PORT } from "./recipe_schema.ts";
+ * console.log(DEFAULT_SERVER_PORT); // 9876
+ * ```
+ */
+export const DEFAULT_SERVER_PORT = 9876;
+
+/**
+ * Host of a server with `embedded = true` and no `host`.
+ *
+ * @example Reading the default
+ * ```ts
+ * import { EMBEDDED_SERVER_HOST } from "./recipe_schema.ts";
+ * console.log(EMBEDDED_SERVER_HOST); // 127.0.0.1
+ * ```
+ */
+export const EMBEDDED_SERVER_HOST = "127.0.0.1";
+
+/**
+ * Shortest probe interval a recipe may ask for, in milliseconds.
+ *
+ * @example Reading the limit
+ * ```ts
+ * import { MIN_PROBE_INTERVAL_MS } from "./recipe_schema.ts";
+ * console.log(MIN_PROBE_INTERVAL_MS); // 10
+ * ```
+ */
+export const MIN_PROBE_INTERVAL_MS = 10;
+
+/**
+ * Probe interval when neither the recipe nor the plugin says, in milliseconds.
+ *
+ * @example Reading the default
+ * ```ts
+ * import { DEFAULT_PROBE_INTERVAL_MS } from "./recipe_schema.ts";
+ * console.log(DEFAULT_PROBE_INTERVAL_MS); // 1000
+ * ```
+ */
+export const DEFAULT_PROBE_INTERVAL_MS = 1_000;
+
+/**
+ * Timeout when neither the recipe nor the plugin says, in milliseconds.
+ *
+ * @example Reading the default
+ * ```ts
+ * import { DEFAULT_TIMEOUT_MS } from "./recipe_schema.ts";
+ * console.log(DEFAULT_TIMEOUT_MS); // 2000
+ * ```
+ */
+export const DEFAULT_TIMEOUT_MS = 2_000;
+
+/**
+ * Report formats a recipe may ask for in `[report] formats`.
+ *
+ * @example Checking a format
+ * ```ts
+ * import { REPORT_FORMATS } from "./recipe_schema.ts";
+ * console.log((REPORT_FORMATS as readonly string[]).includes("pdf")); // true
+ * ```
+ */
+export const REPORT_FORMATS = ["html", "md", "pdf", "json", "csv"] as const;
+
+/**
+ * Statistics an alert rule may watch (`stat` in `[[alerts.rules]]`).
+ *
+ * @example Listing them
+ * ```ts
+ * import { ALERT_STATS } from "./recipe_schema.ts";
+ * console.log(ALERT_STATS.join(", ")); // avg, min, max, p50, p95, p99, loss_pct, jitter
+ * ```
+ */
+export const ALERT_STATS = [
+  "avg",
+  "min",
+  "max",
+  "p50",
+  "p95",
+  "p99",
+  "loss_pct",
+  "jitter",
+] as const;
+
+/**
+ * What a server name may contain: lowercase letters, digits, `_` and `-`.
+ *
+ * @example Testing a name
+ * ```ts
+ * import { SERVER_NAME_PATTERN } from "./recipe_schema.ts";
+ * console.log(SERVER_NAME_PATTERN.test("vienna-1"), SERVER_NAME_PATTERN.test("Vienna")); // true false
+ * ```
+ */
+export const SERVER_NAME_PATTERN = /^[a-z0-9_-]+$/;
+
+/**
+ * Options for {@linkcode durationSchema}.
+ *
+ * @example A lower bound
+ * ```ts
+ * import type { DurationSchemaOptions } from "./recipe_schema.ts";
+ * const options: DurationSchemaOptions = { min: 10 };
+ * ```
+ */
+export interface DurationSchemaOptions {
+  /**
+   * Smallest accepted value in milliseconds (inclusive). Without it, any duration greater
+   * than 0 is accepted.
+   *
+   * @default undefined
+   */
+  min?: number;
+}
+
+/**
+ * A duration string such as `"1s"` or `"1h30m"`, parsed to milliseconds. Rejects text that is
+ * not a duration (`invalid duration "1x"`), zero, and values below `min`.
+ *
+ * @param options Lower bound.
+ * @returns A zod schema from string to number.
+ *
+ * @example Parsing an interval
+ * ```ts
+ * import { durationSchema } from "./recipe_schema.ts";
+ * const interval = durationSchema({ min: 10 });
+ * console.log(interval.parse("1m30s")); // 90000
+ * console.log(interval.safeParse("5ms").error?.issues[0]?.message); // must be at least 10ms, got "5ms"
+ * ```
+ */
+export function durationSchema(
+  options: DurationSchemaOptions = {},
+): z.ZodPipe<z.ZodString, z.ZodTransform<number, string>> {
+  return z.string({ error: durationTypeError }).transform((text, ctx) => {
+    let ms: number;
+    try {
+      ms = parseDuration(text);
+    } catch {
+      ctx.issues.push({ code: "custom", message: `invalid duration "${text}"`, input: text });
+      return z.NEVER;
+    }
+    if (options.min !== undefined && ms < options.min) {
+      ctx.issues.push({
+        code: "custom",
+        message: `must be at least ${formatDuration(options.min)}, got "${text}"`,
+        input: text,
+      });
+      return z.NEVER;
+    }
+    if (ms <= 0) {
+      ctx.issues.push({
+        code: "custom",
+        message: `must be greater than 0, got "${text}"`,
+        input: text,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+function durationTypeError(issue: { input?: unknown }): string | undefined {
+  if (issue.input === undefined) return undefined;
+  return `expected a duration such as "1s" or "5m", got ${JSON.stringify(issue.input) ?? "?"}`;
+}
+
+const nonEmptyString = z.string().min(1);
+
+/**
+ * Lets a cross-key refinement run when the object itself and the keys it reads parsed, whatever
+ * else failed (zod skips refinements after any aborting issue by default).
+ */
+function whenKeysValid(...keys: string[]): (payload: z.core.ParsePayload) => boolean {
+  return (payload) =>
+    payload.issues.every((issue) => {
+      const key = issue.path?.[0];
+      if (key === undefined) return issue.code === "unrecognized_keys";
+      return !keys.includes(String(key));
+    });
+}
+
+const port = z.number().int().min(1).max(65_535);
+
+/**
+ * `"auto"` (every usable interface) or a list of interface names; `[]` means the default route.
+ *
+ * @example Both forms
+ * ```ts
+ * import { interfacesSchema } from "./recipe_schema.ts";
+ * console.log(interfacesSchema.parse("auto"), interfacesSchema.parse(["eth0"])); // auto [ "eth0" ]
+ * ```
+ */
+export const interfacesSchema: z.ZodUnion<
+  readonly [z.ZodLiteral<"auto">, z.ZodArray<z.ZodString>]
+> = z.union([z.literal("auto"), z.array(nonEmptyString)], {
+  error: (issue) =>
+    issue.input === undefined
+      ? undefined
+      : `expected a list of interface names or "auto", got ${JSON.stringify(issue.input)}`,
+});
+
+/**
+ * A list of targets; a single string is taken as a list of one.
+ *
+ * @example A single target
+ * ```ts
+ * import { targetsSchema } from "./recipe_schema.ts";
+ * console.log(targetsSchema.parse("example.com")); // [ "example.com" ]
+ * ```
+ */
+export const targetsSchema: z.ZodPreprocess<z.ZodArray<z.ZodString>> = z.preprocess(
+  (value) => typeof value === "string" ? [value] : value,
+  z.array(nonEmptyString),
+);
+
+/** Names of servers declared in `[[servers]]`. */
+const serverNamesSchema = z.array(nonEmptyString);
+
+/** Plugin options as written; `core/recipe.ts` validates them with the plugin's own schema. */
+const pluginOptionsSchema = z.record(z.string(), z.unknown());
+
+/**
+ * One `[[servers]]` entry. `host` is required unless `embedded = true`, where it defaults to
+ * `127.0.0.1`.
+ *
+ * @example An embedded server
+ * ```ts
+ * import { serverSchema } from "./recipe_schema.ts";
+ * const server = serverSchema.parse({ name: "local", embedded: true });
+ * console.log(server.host, server.port); // 127.0.0.1 9876
+ * ```
+ */
+export const serverSchema = z
+  .strictObject({
+    name: z.string().regex(SERVER_NAME_PATTERN, {
+      error: (issue) =>
+        `invalid server name ${
+          JSON.stringify(issue.input)
+        }: use lowercase letters, digits, "_" and "-"`,
+    }),
+    host: nonEmptyString.optional(),
+    port: port.default(DEFAULT_SERVER_PORT),
+    dns_port: port.optional(),
+    secret: z.string().optional(),
+    embedded: z.boolean().default(false),
+  })
+  .superRefine((server, ctx) => {
+    if (!server.embedded && server.host === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["host"],
+        message: "missing required key (only an embedded server may leave it out)",
+      });
+    }
+  }, { when: whenKeysValid("host", "embedded") })
+  .transform((server) => ({ ...server, host: server.host ?? EMBEDDED_SERVER_HOST }));
+
+/**
+ * One `[[probes]]` entry as written. `interval` and `timeout` stay `undefined` when absent;
+ * `core/recipe.ts` fills them from the plugin.
+ *
+ * @example A probe entry
+ * ```ts
+ * import { probeSchema } from "./recipe_schema.ts";
+ * const probe = probeSchema.parse({ plugin: "dns", targets: "example.com", interval: "5s" });
+ * console.log(probe.targets, probe.interval); // [ "example.com" ] 5000
+ * ```
+ */
+export const probeSchema = z.strictObject({
+  plugin: nonEmptyString,
+  targets: targetsSchema.default([]),
+  interval: durationSchema({ min: MIN_PROBE_INTERVAL_MS }).optional(),
+  timeout: durationSchema().optional(),
+  interfaces: interfacesSchema.optional(),
+  servers: serverNamesSchema.default([]),
+  options: pluginOptionsSchema.default({}),
+});
+
+/**
+ * One `[[tests]]` entry as written: a bounded test run at start (unless `at_start = false`)
+ * and then every `every`.
+ *
+ * @example A test entry
+ * ```ts
+ * import { testSchema } from "./recipe_schema.ts";
+ * const test = testSchema.parse({ plugin: "bufferbloat", every: "1h" });
+ * console.log(test.every, test.at_start); // 3600000 true
+ * ```
+ */
+export const testSchema = z.strictObject({
+  plugin: nonEmptyString,
+  every: durationSchema(),
+  at_start: z.boolean().default(true),
+  targets: targetsSchema.default([]),
+  interfaces: interfacesSchema.optional(),
+  servers: serverNamesSchema.default([]),
+  timeout: durationSchema().optional(),
+  options: pluginOptionsSchema.default({}),
+});
+
+/**
+ * One `[[alerts.rules]]` entry as written. At least one of `warn` and `critical`; when both,
+ * `warn <= critical`. `window` stays `undefined` when absent; `core/recipe.ts` fills it from
+ * `alerts.window`.
+ *
+ * @example A rule with defaults
+ * ```ts
+ * import { alertRuleSchema } from "./recipe_schema.ts";
+ * const rule = alertRuleSchema.parse({ metric: "rtt", stat: "p95", warn: 50 });
+ * console.log(rule.min_samples); // 3
+ * ```
+ */
+export const alertRuleSchema = z
+  .strictObject({
+    metric: nonEmptyString,
+    plugin: nonEmptyString.optional(),
+    target: nonEmptyString.optional(),
+    interface: nonEmptyString.optional(),
+    server: nonEmptyString.optional(),
+    stat: z.enum(ALERT_STATS).default("avg"),
+    warn: z.number().optional(),
+    critical: z.number().optional(),
+    window: durationSchema().optional(),
+    min_samples: z.number().int().min(1).default(3),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.warn === undefined && rule.critical === undefined) {
+      ctx.addIssue({ code: "custom", path: [], message: "set warn, critical or both" });
+    } else if (
+      rule.warn !== undefined && rule.critical !== undefined && rule.warn > rule.critical
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["warn"],
+        message:
+          `must not exceed critical, got warn = ${rule.warn} and critical = ${rule.critical}`,
+      });
+    }
+  }, { when: whenKeysValid("warn", "critical") });
+
+/**
+ * The `[alerts]` table.
+ *
+ * @example The default window
+ * ```ts
+ * import { alertsSchema } from "./recipe_schema.ts";
+ * console.log(alertsSchema.parse({}).window); // 60000
+ * ```
+ */
+export const alertsSchema = z.strictObject({
+  window: durationSchema().default(60_000),
+  rules: z.array(alertRuleSchema).default([]),
+});
+
+/**
+ * The `[store]` table. A relative `path` resolves against the current directory (not the
+ * recipe's folder), like any path given on the command line.
+ *
+ * @example The defaults
+ * ```ts
+ * import { storeSchema } from "./recipe_schema.ts";
+ * console.log(storeSchema.parse({})); // { path: "bufferbane.db", flush_interval: 1000 }
+ * ```
+ */
+export const storeSchema = z.strictObject({
+  path: nonEmptyString.default("bufferbane.db"),
+  flush_interval: durationSchema().default(1_000),
+});
+
+/**
+ * The `[report]` table. A relative `output_dir` resolves against the current directory.
+ *
+ * @example The default folder
+ * ```ts
+ * import { reportSchema } from "./recipe_schema.ts";
+ * console.log(reportSchema.parse({ formats: ["html"] }).output_dir); // reports
+ * ```
+ */
+export const reportSchema = z.strictObject({
+  formats: z.array(z.enum(REPORT_FORMATS)).default([]),
+  output_dir: nonEmptyString.default("reports"),
+  charts: z.array(nonEmptyString).default([]),
+  on_finish: z.boolean().default(false),
+});
+
+/**
+ * A whole recipe document as written (after environment interpolation), before the plugin
+ * registry is consulted.
+ *
+ * @example A minimal document
+ * ```ts
+ * import { recipeSchema } from "./recipe_schema.ts";
+ * const doc = recipeSchema.parse({ name: "demo", duration: "10m" });
+ * console.log(doc.duration, doc.interfaces, doc.store.path); // 600000 [] bufferbane.db
+ * ```
+ */
+export const recipeSchema = z.strictObject({
+  name: nonEmptyString,
+  description: z.string().optional(),
+  duration: durationSchema().optional(),
+  interfaces: interfacesSchema.default([]),
+  plugins: z.array(nonEmptyString).default([]),
+  servers: z.array(serverSchema).default([]),
+  probes: z.array(probeSchema).default([]),
+  tests: z.array(testSchema).default([]),
+  alerts: alertsSchema.prefault({}),
+  store: storeSchema.prefault({}),
+  report: reportSchema.prefault({}),
+});
+
+/**
+ * A recipe document as {@linkcode recipeSchema} outputs it (before the registry fills plugin
+ * defaults and options).
+ *
+ * @example Typing a parsed document
+ * ```ts
+ * import { recipeSchema, type RecipeDocument } from "./recipe_schema.ts";
+ * const doc: RecipeDocument = recipeSchema.parse({ name: "demo" });
+ * console.log(doc.probes.length); // 0
+ * ```
+ */
+export type RecipeDocument = z.output<typeof recipeSchema>;
+
+/**
+ * Interfaces as a recipe gives them: `"auto"` or a list (`[]` = the default route).
+ *
+ * @example Both forms
+ * ```ts
+ * import type { RecipeInterfaces } from "./recipe_schema.ts";
+ * const every: RecipeInterfaces = "auto";
+ * const two: RecipeInterfaces = ["wlan0", "eth0"];
+ * ```
+ */
+export type RecipeInterfaces = z.output<typeof interfacesSchema>;
+
+/**
+ * A validated `[[servers]]` entry (`host` always set).
+ *
+ * @example An embedded server
+ * ```ts
+ * import type { RecipeServer } from "./recipe_schema.ts";
+ * const server: RecipeServer = { name: "local", host: "127.0.0.1", port: 9876, embedded: true };
+ * ```
+ */
+export type RecipeServer = z.output<typeof serverSchema>;
+
+/**
+ * A validated `[[probes]]` entry: interval and timeout filled (recipe, else plugin default,
+ * else 1000 / 2000 ms), options parsed by the plugin's schema (defaults filled). `interfaces`
+ * is `undefined` when the probe uses the recipe's interfaces.
+ *
+ * @example A DNS probe
+ * ```ts
+ * import type { RecipeProbe } from "./recipe_schema.ts";
+ * const probe: RecipeProbe = {
+ *   plugin: "dns", targets: ["example.com"], servers: [], interval: 1000, timeout: 2000,
+ *   options: { record_type: "A" },
+ * };
+ * ```
+ */
+export type RecipeProbe = Omit<z.output<typeof probeSchema>, "interval" | "timeout" | "options"> & {
+  /** Probe interval in milliseconds. */
+  interval: number;
+  /** Timeout in milliseconds. */
+  timeout: number;
+  /** Options as the plugin's schema outputs them. */
+  options: Record<string, unknown>;
+};
+
+/**
+ * A validated `[[tests]]` entry: timeout filled, options parsed by the plugin's schema.
+ * `interfaces` is `undefined` when the test uses the recipe's interfaces.
+ *
+ * @example An hourly test
+ * ```ts
+ * import type { RecipeTest } from "./recipe_schema.ts";
+ * const test: RecipeTest = {
+ *   plugin: "bufferbloat", every: 3_600_000, at_start: true, targets: [], servers: [],
+ *   timeout: 30_000, options: {},
+ * };
+ * ```
+ */
+export type RecipeTest = Omit<z.output<typeof testSchema>, "timeout" | "options"> & {
+  /** Timeout in milliseconds. */
+  timeout: number;
+  /** Options as the plugin's schema outputs them. */
+  options: Record<string, unknown>;
+};
+
+/**
+ * A validated alert rule, `window` filled from `alerts.window` when absent.
+ *
+ * @example A p95 latency rule
+ * ```ts
+ * import type { RecipeAlertRule } from "./recipe_schema.ts";
+ * const rule: RecipeAlertRule = {
+ *   metric: "rtt", stat: "p95", warn: 50, critical: 100, window: 30_000, min_samples: 3,
+ * };
+ * ```
+ */
+export type RecipeAlertRule = Omit<z.output<typeof alertRuleSchema>, "window"> & {
+  /** Window the statistic is computed over, in milliseconds. */
+  window: number;
+};
+
+/**
+ * The validated `[alerts]` table, with complete rules.
+ *
+ * @example No rules
+ * ```ts
+ * import type { RecipeAlerts } from "./recipe_schema.ts";
+ * const alerts: RecipeAlerts = { window: 60_000, rules: [] };
+ * ```
+ */
+export type RecipeAlerts = Omit<z.output<typeof alertsSchema>, "rules"> & {
+  /** Complete rules. */
+  rules: RecipeAlertRule[];
+};
+
+/**
+ * The validated `[store]` table.
+ *
+ * @example The defaults
+ * ```ts
+ * import type { RecipeStore } from "./recipe_schema.ts";
+ * const store: RecipeStore = { path: "bufferbane.db", flush_interval: 1000 };
+ * ```
+ */
+export type RecipeStore = z.output<typeof storeSchema>;
+
+/**
+ * The validated `[report]` table.
+ *
+ * @example HTML at the end of the run
+ * ```ts
+ * import type { RecipeReport } from "./recipe_schema.ts";
+ * const report: RecipeReport = {
+ *   formats: ["html"], output_dir: "reports", charts: [], on_finish: true,
+ * };
+ * ```
+ */
+export type RecipeReport = z.output<typeof reportSchema>;
+
+/**
+ * Where a recipe came from.
+ *
+ * @example A recipe file
+ * ```ts
+ * import type { RecipeSource } from "./recipe_schema.ts";
+ * const source: RecipeSource = {
+ *   path: "recipes/quickstart.toml", text: 'name = "quickstart"', hash: "0f3a...", dir: "/srv/recipes",
+ * };
+ * ```
+ */
+export interface RecipeSource {
+  /** The path as the caller gave it (used in messages). */
+  path: string;
+  /** The original text, before interpolation. */
+  text: string;
+  /** SHA-256 of `text`, lowercase hex. */
+  hash: string;
+  /** Absolute folder of the recipe; custom plugin paths resolve against it. */
+  dir: string;
+}
+
+/**
+ * A validated recipe, ready for the runner: durations in milliseconds, every default filled.
+ * `duration` is `undefined` when the recipe runs until stopped.
+ *
+ * @example Reading a loaded recipe
+ * ```ts ignore
+ * import { loadRecipe } from "./recipe.ts";
+ * const { recipe } = await loadRecipe("recipes/quickstart.toml", { registry });
+ * for (const probe of recipe.probes) console.log(probe.plugin, probe.interval);
+ * ```
+ */
+export type Recipe =
+  & Omit<RecipeDocument, "probes" | "tests" | "alerts">
+  & {
+    /** Periodic probes. */
+    probes: RecipeProbe[];
+    /** Bounded tests. */
+    tests: RecipeTest[];
+    /** Alerting. */
+    alerts: RecipeAlerts;
+    /** Where the recipe came from. */
+    source: RecipeSource;
+    /** Absolute paths of the custom plugin files it loaded. */
+    plugin_paths: string[];
+  };

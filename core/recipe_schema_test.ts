@@ -1,0 +1,146 @@
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import type { z } from "zod";
+import {
+  alertRuleSchema,
+  alertsSchema,
+  durationSchema,
+  interfacesSchema,
+  probeSchema,
+  recipeSchema,
+  reportSchema,
+  serverSchema,
+  storeSchema,
+  targetsSchema,
+  testSchema,
+} from "./recipe_schema.ts";
+
+function messages(result: { error?: z.ZodError }): string[] {
+  return result.error?.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`) ?? [];
+}
+
+Deno.test("durationSchema() parses durations to milliseconds", () => {
+  strictEqual(durationSchema().parse("250ms"), 250);
+  strictEqual(durationSchema().parse("1h30m"), 5_400_000);
+});
+
+Deno.test("durationSchema() rejects text that is not a duration, zero and values under min", () => {
+  deepStrictEqual(messages(durationSchema().safeParse("1x")), [': invalid duration "1x"']);
+  deepStrictEqual(messages(durationSchema().safeParse("0ms")), [
+    ': must be greater than 0, got "0ms"',
+  ]);
+  deepStrictEqual(messages(durationSchema({ min: 10 }).safeParse("9ms")), [
+    ': must be at least 10ms, got "9ms"',
+  ]);
+  strictEqual(durationSchema({ min: 10 }).parse("10ms"), 10);
+  deepStrictEqual(messages(durationSchema().safeParse(5)), [
+    ': expected a duration such as "1s" or "5m", got 5',
+  ]);
+});
+
+Deno.test("serverSchema defaults the host of an embedded server and requires it otherwise", () => {
+  deepStrictEqual(serverSchema.parse({ name: "local", embedded: true }), {
+    name: "local",
+    host: "127.0.0.1",
+    port: 9876,
+    embedded: true,
+  });
+  deepStrictEqual(messages(serverSchema.safeParse({ name: "far" })), [
+    "host: missing required key (only an embedded server may leave it out)",
+  ]);
+  deepStrictEqual(messages(serverSchema.safeParse({ name: "far", port: 0 })), [
+    "port: Too small: expected number to be >=1",
+    "host: missing required key (only an embedded server may leave it out)",
+  ]);
+});
+
+Deno.test("serverSchema rejects names outside [a-z0-9_-] and ports outside 1..65535", () => {
+  deepStrictEqual(
+    messages(serverSchema.safeParse({ name: "Vienna 1", host: "h", dns_port: 65_536 })),
+    [
+      'name: invalid server name "Vienna 1": use lowercase letters, digits, "_" and "-"',
+      "dns_port: Too big: expected number to be <=65535",
+    ],
+  );
+});
+
+Deno.test("targetsSchema takes a single string as a list of one", () => {
+  deepStrictEqual(targetsSchema.parse("example.com"), ["example.com"]);
+  deepStrictEqual(targetsSchema.parse(["a", "b"]), ["a", "b"]);
+});
+
+Deno.test('interfacesSchema accepts "auto" or a list and nothing else', () => {
+  strictEqual(interfacesSchema.parse("auto"), "auto");
+  deepStrictEqual(interfacesSchema.parse(["eth0"]), ["eth0"]);
+  deepStrictEqual(messages(interfacesSchema.safeParse("eth0")), [
+    ': expected a list of interface names or "auto", got "eth0"',
+  ]);
+});
+
+Deno.test("probeSchema and testSchema leave interval and timeout to the plugin", () => {
+  deepStrictEqual(probeSchema.parse({ plugin: "dns" }), {
+    plugin: "dns",
+    targets: [],
+    servers: [],
+    options: {},
+  });
+  deepStrictEqual(testSchema.parse({ plugin: "bufferbloat", every: "1h", timeout: "1m" }), {
+    plugin: "bufferbloat",
+    every: 3_600_000,
+    at_start: true,
+    targets: [],
+    servers: [],
+    timeout: 60_000,
+    options: {},
+  });
+});
+
+Deno.test("alertRuleSchema needs warn or critical, with warn <= critical", () => {
+  deepStrictEqual(messages(alertRuleSchema.safeParse({ metric: "rtt" })), [
+    ": set warn, critical or both",
+  ]);
+  deepStrictEqual(messages(alertRuleSchema.safeParse({ metric: "rtt", warn: 2, critical: 1 })), [
+    "warn: must not exceed critical, got warn = 2 and critical = 1",
+  ]);
+  strictEqual(alertRuleSchema.safeParse({ metric: "rtt", warn: 1, critical: 1 }).success, true);
+});
+
+Deno.test("alertRuleSchema checks thresholds even when another key is wrong", () => {
+  deepStrictEqual(messages(alertRuleSchema.safeParse({ metric: "rtt", stat: "p90", typo: 1 })), [
+    'stat: Invalid option: expected one of "avg"|"min"|"max"|"p50"|"p95"|"p99"|"loss_pct"|"jitter"',
+    ': Unrecognized key: "typo"',
+    ": set warn, critical or both",
+  ]);
+  deepStrictEqual(messages(alertRuleSchema.safeParse(5)), [
+    ": Invalid input: expected object, received number",
+  ]);
+});
+
+Deno.test("alertsSchema, storeSchema and reportSchema fill their defaults", () => {
+  deepStrictEqual(alertsSchema.parse({}), { window: 60_000, rules: [] });
+  deepStrictEqual(storeSchema.parse({}), { path: "bufferbane.db", flush_interval: 1000 });
+  deepStrictEqual(reportSchema.parse({}), {
+    formats: [],
+    output_dir: "reports",
+    charts: [],
+    on_finish: false,
+  });
+});
+
+Deno.test("recipeSchema needs only a name and rejects unknown keys", () => {
+  deepStrictEqual(recipeSchema.parse({ name: "x" }), {
+    name: "x",
+    interfaces: [],
+    plugins: [],
+    servers: [],
+    probes: [],
+    tests: [],
+    alerts: { window: 60_000, rules: [] },
+    store: { path: "bufferbane.db", flush_interval: 1000 },
+    report: { formats: [], output_dir: "reports", charts: [], on_finish: false },
+  });
+  const result = recipeSchema.safeParse({ name: "x", store: { pth: "x" } });
+  deepStrictEqual(
+    result.error?.issues.map((issue) => ({ code: issue.code, path: issue.path })),
+    [{ code: "unrecognized_keys", path: ["store"] }],
+  );
+});
