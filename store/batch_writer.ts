@@ -1,0 +1,263 @@
+/**
+ * Buffers samples, events and test results in memory and writes them in one transaction per
+ * flush (by default once a second). A failed write loses nothing and throws nothing: the rows
+ * stay buffered, the failure is reported once through `onError`, and the next flush retries.
+ *
+ * @module
+ */
+import { type BufferbaneError, describeError } from "../core/errors.ts";
+import { RowQueue } from "./_row_queue.ts";
+import { checkSample, prepareEvent, prepareTestResult } from "./_rows.ts";
+import { storeWriteError } from "./_write_error.ts";
+import type { Store } from "./store.ts";
+import type { EventRow, SampleRow, TestResultRow } from "./types.ts";
+
+/**
+ * Options for {@linkcode BatchWriter}.
+ *
+ * @example Flushing twice a second and logging failures
+ * ```ts
+ * import type { BatchWriterOptions } from "./batch_writer.ts";
+ * const options: BatchWriterOptions = {
+ *   flushInterval: 500,
+ *   onError: (error) => console.warn(error.message),
+ * };
+ * ```
+ */
+export interface BatchWriterOptions {
+  /**
+   * Milliseconds between timer-driven flushes; `0` turns the timer off (flush by hand).
+   *
+   * @default {1000}
+   */
+  flushInterval?: number;
+  /**
+   * Most rows kept in memory while writes fail; beyond it the oldest samples are dropped
+   * (then the oldest events and test results) and counted in {@linkcode BatchWriter.dropped}.
+   *
+   * @default {1_000_000}
+   */
+  maxBuffered?: number;
+  /**
+   * Called with a `STORE_WRITE` error when writes start failing, once per failure streak
+   * (the next failure after a successful flush is reported again).
+   *
+   * @default {prints the error on stderr}
+   */
+  onError?: (error: BufferbaneError) => void;
+  /**
+   * Called when a flush succeeds after a failure streak, with how many rows it wrote.
+   *
+   * @default {does nothing}
+   */
+  onRecovered?: (written: number) => void;
+}
+
+/**
+ * Batched, failure-tolerant writes to a {@linkcode Store}.
+ *
+ * Writes are synchronous (node:sqlite): a flush holds the thread for as long as its
+ * transaction takes, or up to the store's `busyTimeout` while another process holds the
+ * write lock.
+ *
+ * @example Buffer, flush, close
+ * ```ts
+ * import { BatchWriter, Store } from "./mod.ts";
+ * const store = Store.open(":memory:");
+ * const runId = store.startRun({
+ *   startedAt: 0, recipeName: "demo", recipeText: "", effectiveRecipe: {}, toolVersion: "0.1.0",
+ * });
+ * const seriesId = store.seriesId({
+ *   plugin: "ping", target: "a", interface: "", server: "", metric: "rtt", unit: "ms",
+ * });
+ * const writer = new BatchWriter(store, { flushInterval: 1000 });
+ * writer.addSample({ seriesId, ts: 0, value: 12, status: "ok", runId });
+ * writer.addEvent({ runId, ts: 0, kind: "note", severity: "info", message: "started" });
+ * console.log(writer.pending); // 2
+ * writer.close(); // flushes, stops the timer
+ * console.log(store.listSeries()[0]?.sampleCount); // 1
+ * store.close();
+ * ```
+ */
+export class BatchWriter {
+  readonly #store: Store;
+  readonly #maxBuffered: number;
+  readonly #onError: (error: BufferbaneError) => void;
+  readonly #onRecovered: ((written: number) => void) | undefined;
+  #samples = new RowQueue<SampleRow>();
+  #events = new RowQueue<EventRow>();
+  #testResults = new RowQueue<TestResultRow>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #failing = false;
+  #closed = false;
+  #dropped = 0;
+  #written = 0;
+
+  /**
+   * @param store The store to write to; it must stay open until {@linkcode close}.
+   * @param options Flush interval, memory bound, error callback.
+   */
+  constructor(store: Store, options: BatchWriterOptions = {}) {
+    const { flushInterval = 1000, maxBuffered = 1_000_000 } = options;
+    if (!(maxBuffered >= 1)) throw new RangeError(`maxBuffered "${maxBuffered}" is below 1`);
+    this.#store = store;
+    this.#maxBuffered = maxBuffered;
+    this.#onError = options.onError ??
+      ((error) => console.error(`bufferbane: ${describeError(error)}`));
+    this.#onRecovered = options.onRecovered;
+    if (flushInterval > 0) {
+      const timer = setInterval(() => this.flush(), flushInterval);
+      Deno.unrefTimer(timer);
+      this.#timer = timer;
+    }
+  }
+
+  /** @returns Rows waiting to be written. */
+  get pending(): number {
+    return this.#samples.length + this.#events.length + this.#testResults.length;
+  }
+
+  /** @returns Rows dropped because writes failed for too long and memory ran over the bound. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** @returns Rows written so far. */
+  get written(): number {
+    return this.#written;
+  }
+
+  /** @returns Whether the last flush failed. */
+  get failing(): boolean {
+    return this.#failing;
+  }
+
+  /**
+   * Buffers one sample.
+   *
+   * @param row The sample.
+   * @throws {RangeError} When the row is invalid (unknown status, time not finite).
+   * @throws {Error} When the writer is closed.
+   */
+  addSample(row: SampleRow): void {
+    this.#checkOpen();
+    checkSample(row);
+    this.#samples.push(row);
+    this.#bound();
+  }
+
+  /**
+   * Buffers samples.
+   *
+   * @param rows The samples.
+   * @throws {RangeError} When a row is invalid; none of them is then buffered.
+   * @throws {Error} When the writer is closed.
+   */
+  addSamples(rows: readonly SampleRow[]): void {
+    this.#checkOpen();
+    for (const row of rows) checkSample(row);
+    for (const row of rows) this.#samples.push(row);
+    this.#bound();
+  }
+
+  /**
+   * Buffers one event (a copy: later changes to `row` do not reach the store).
+   *
+   * @param row The event.
+   * @throws {RangeError} When the severity is unknown.
+   * @throws {TypeError} When `data` cannot be stored as JSON.
+   * @throws {Error} When the writer is closed.
+   */
+  addEvent(row: EventRow): void {
+    this.#checkOpen();
+    prepareEvent(row);
+    this.#events.push(structuredClone(row));
+    this.#bound();
+  }
+
+  /**
+   * Buffers one test result (a copy).
+   *
+   * @param row The result.
+   * @throws {RangeError} When the status is unknown.
+   * @throws {TypeError} When `summary` cannot be stored as JSON.
+   * @throws {Error} When the writer is closed.
+   */
+  addTestResult(row: TestResultRow): void {
+    this.#checkOpen();
+    prepareTestResult(row);
+    this.#testResults.push(structuredClone(row));
+    this.#bound();
+  }
+
+  /**
+   * Writes everything buffered in one transaction. Never throws: on failure the rows stay
+   * buffered for the next flush, and `onError` hears of it once per failure streak.
+   *
+   * @returns `true` when nothing is left buffered.
+   */
+  flush(): boolean {
+    if (this.pending === 0) {
+      return true;
+    }
+    const samples = this.#samples.toArray();
+    const events = this.#events.toArray();
+    const testResults = this.#testResults.toArray();
+    try {
+      this.#store.writeBatch({ samples, events, testResults });
+    } catch (error) {
+      if (!this.#failing) {
+        this.#failing = true;
+        const reported = storeWriteError(this.#store.path, error);
+        this.#callback(() => this.#onError(reported));
+      }
+      return false;
+    }
+    this.#samples.clear();
+    this.#events.clear();
+    this.#testResults.clear();
+    const written = samples.length + events.length + testResults.length;
+    this.#written += written;
+    if (this.#failing) {
+      this.#failing = false;
+      this.#callback(() => this.#onRecovered?.(written));
+    }
+    return true;
+  }
+
+  /**
+   * Stops the timer and flushes one last time. Rows still buffered after a failed final
+   * flush stay in {@linkcode pending} and can be retried with {@linkcode flush}.
+   *
+   * @returns `true` when everything was written.
+   */
+  close(): boolean {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#closed = true;
+    return this.flush();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error("BatchWriter is closed: rows can no longer be added");
+  }
+
+  #bound(): void {
+    let excess = this.pending - this.#maxBuffered;
+    if (excess <= 0) return;
+    for (const queue of [this.#samples, this.#events, this.#testResults]) {
+      const dropped = queue.dropOldest(excess);
+      this.#dropped += dropped;
+      excess -= dropped;
+      if (excess <= 0) return;
+    }
+  }
+
+  #callback(call: () => void): void {
+    try {
+      call();
+    } catch {
+      // A failing callback must not turn a write failure into a crash of the caller.
+    }
+  }
+}
