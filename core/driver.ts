@@ -15,7 +15,7 @@ import type {
   TestResult,
 } from "./contract.ts";
 import type { Job } from "./job.ts";
-import { Schedule } from "./schedule.ts";
+import type { Schedule } from "./schedule.ts";
 
 /** Where the driver sends what a job produces. */
 export interface DriverSink {

@@ -91,6 +91,7 @@ Deno.test("driveProbe() rejects samples with undeclared metrics or bad values", 
 });
 
 Deno.test("driveProbe() leaves a plugin that ignores the stop signal behind after the grace", async () => {
+  // deno-lint-ignore require-yield
   const p = plugin(async function* () {
     await new Promise(() => {}); // hangs forever, never looks at the signal
   });

@@ -15,7 +15,8 @@ import assert from "node:assert/strict";
  * ```
  */
 export function assertEquals<T>(actual: T, expected: T, message?: string): void {
-  assert.deepStrictEqual(actual, expected, message);
+  if (message === undefined) assert.deepStrictEqual(actual, expected);
+  else assert.deepStrictEqual(actual, expected, message);
 }
 
 /**
@@ -28,7 +29,8 @@ export function assertEquals<T>(actual: T, expected: T, message?: string): void 
  * ```
  */
 export function assertOk(value: unknown, message?: string): asserts value {
-  assert.ok(value, message);
+  if (message === undefined) assert.ok(value);
+  else assert.ok(value, message);
 }
 
 /**

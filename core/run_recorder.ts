@@ -1,0 +1,203 @@
+/**
+ * The run recorder: where everything a run produces goes. It maps jobs' samples to stored
+ * series, writes samples, events and test results through the batch writer, keeps per-series
+ * accumulators and loss reasons for the summary, evaluates alerts, and tells the observer.
+ *
+ * @module
+ */
+import type { PluginEvent, Sample, TestResult } from "./contract.ts";
+import type { DriverSink } from "./driver.ts";
+import type { Job } from "./job.ts";
+import type { AlertEngine } from "./alerts.ts";
+import type { RunEvent, RunObserver, RunSummary, SeriesLabel } from "./run_observer.ts";
+import { SeriesAccumulator } from "./stats.ts";
+import type { BatchWriter, Store } from "../store/mod.ts";
+
+/** What the recorder knows about one series of the run. */
+export interface RecordedSeries {
+  /** Stored series id. */
+  id: number;
+  /** The series' identity. */
+  label: SeriesLabel;
+  /** Totals since the run started. */
+  accumulator: SeriesAccumulator;
+  /** The job producing it. */
+  job: Job;
+  /** Loss and failure reasons with counts. */
+  reasons: Map<string, number>;
+}
+
+/** What {@linkcode RunRecorder} writes to and reports through. */
+export interface RunRecorderOptions {
+  /** The run's id in the store. */
+  runId: number;
+  /** The store (for series ids). */
+  store: Store;
+  /** The batch writer (for rows). */
+  writer: BatchWriter;
+  /** The alert engine. */
+  alerts: AlertEngine;
+  /** The observer. */
+  observer: RunObserver;
+}
+
+/**
+ * A stable key for a series within a run.
+ *
+ * @example
+ * ```ts
+ * import { seriesKey } from "./run_recorder.ts";
+ * console.log(seriesKey({ plugin: "dns", target: "a", interface: "", server: "s", metric: "m" })); // dns|a||s|m
+ * ```
+ */
+export function seriesKey(label: Omit<SeriesLabel, "primary" | "unit">): string {
+  return [label.plugin, label.target, label.interface, label.server, label.metric].join("|");
+}
+
+/**
+ * Records a run; its {@linkcode RunRecorder.sink} is what the driver writes to.
+ *
+ * @example
+ * ```ts ignore
+ * const recorder = new RunRecorder({ runId, store, writer, alerts, observer });
+ * await driveProbe(job, recorder.sink, options);
+ * ```
+ */
+export class RunRecorder {
+  /** Events recorded, by kind. */
+  readonly eventCounts: Record<string, number> = {};
+  /** Results of bounded tests, in order. */
+  readonly tests: RunSummary["tests"] = [];
+  /** The sink for the driver. */
+  readonly sink: DriverSink;
+  #series = new Map<string, RecordedSeries>();
+  #options: RunRecorderOptions;
+
+  /** @param options Where to write and report. */
+  constructor(options: RunRecorderOptions) {
+    this.#options = options;
+    this.sink = {
+      sample: (job, sample) => this.#sample(job, sample),
+      event: (job, event) => this.#pluginEvent(job, event),
+      result: (job, result, startedAt, durationMs) =>
+        this.#result(job, result, startedAt, durationMs),
+    };
+  }
+
+  /** @returns Every series seen so far. */
+  series(): RecordedSeries[] {
+    return [...this.#series.values()];
+  }
+
+  /**
+   * Records an event: counted, stored (unless `persist` is false) and shown.
+   *
+   * @param event The event.
+   * @param seriesId The series it concerns, if any.
+   * @param persist Whether to store it (store errors cannot be stored).
+   */
+  emit(event: RunEvent, seriesId?: number, persist = true): void {
+    this.eventCounts[event.kind] = (this.eventCounts[event.kind] ?? 0) + 1;
+    if (persist) {
+      this.#options.writer.addEvent({
+        runId: this.#options.runId,
+        ts: event.timestamp,
+        kind: event.kind,
+        severity: event.severity,
+        seriesId: seriesId ?? null,
+        message: event.message,
+        data: null,
+      });
+    }
+    this.#options.observer.onEvent?.(event);
+  }
+
+  #seriesFor(job: Job, metric: string): RecordedSeries {
+    const base = {
+      plugin: job.plugin.name,
+      target: job.target,
+      interface: job.interface ?? "",
+      server: job.serverLabel,
+      metric,
+    };
+    const key = seriesKey(base);
+    let state = this.#series.get(key);
+    if (!state) {
+      const info = job.plugin.metrics.find((m) => m.name === metric)!;
+      const label: SeriesLabel = {
+        ...base,
+        unit: info.unit,
+        primary: job.plugin.metrics[0]!.name === metric,
+      };
+      state = {
+        id: this.#options.store.seriesId(label),
+        label,
+        accumulator: new SeriesAccumulator(),
+        job,
+        reasons: new Map(),
+      };
+      this.#series.set(key, state);
+    }
+    return state;
+  }
+
+  #sample(job: Job, sample: Sample): void {
+    const state = this.#seriesFor(job, sample.metric);
+    state.accumulator.add(sample);
+    if (sample.status !== "ok") {
+      const reason = sample.reason ?? sample.status;
+      state.reasons.set(reason, (state.reasons.get(reason) ?? 0) + 1);
+    }
+    this.#options.writer.addSample({
+      seriesId: state.id,
+      ts: Math.round(sample.timestamp),
+      value: sample.value,
+      status: sample.status,
+      seq: sample.seq ?? null,
+      reason: sample.reason ?? null,
+      runId: this.#options.runId,
+    });
+    this.#options.observer.onSample?.(state.label, sample);
+    for (const transition of this.#options.alerts.observe(state.label, String(state.id), sample)) {
+      this.emit({
+        timestamp: transition.timestamp,
+        kind: "alert",
+        severity: transition.severity,
+        message: transition.message,
+        series: state.label,
+      }, state.id);
+    }
+  }
+
+  #pluginEvent(job: Job, event: PluginEvent): void {
+    const state = event.metric ? this.#seriesFor(job, event.metric) : undefined;
+    this.emit({
+      timestamp: event.timestamp ?? Date.now(),
+      kind: event.kind,
+      severity: event.severity,
+      message: event.message,
+      ...(state ? { series: state.label } : {}),
+    }, state?.id);
+  }
+
+  #result(job: Job, result: TestResult, startedAt: number, durationMs: number): void {
+    this.#options.writer.addTestResult({
+      runId: this.#options.runId,
+      ts: startedAt,
+      plugin: job.plugin.name,
+      target: job.target,
+      interface: job.interface ?? "",
+      server: job.serverLabel,
+      durationMs,
+      status: result.status,
+      grade: result.grade ?? null,
+      summary: result.summary,
+    });
+    this.tests.push({
+      plugin: job.plugin.name,
+      target: job.target,
+      status: result.status,
+      ...(result.grade !== undefined ? { grade: result.grade } : {}),
+    });
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * The runner: turns a validated recipe into a run. It starts embedded servers, expands jobs,
+ * drives every probe concurrently on its absolute schedule, repeats bounded tests, and stops at
+ * the recipe's duration, on SIGINT/SIGTERM or when the caller aborts; then it flushes the store
+ * and reports a summary. What the jobs produce goes through the {@linkcode RunRecorder}.
+ *
+ * @module
+ */
+import { hostname } from "node:os";
+import type { ServerInfo } from "./contract.ts";
+import { driveProbe, type DriverSink, driveTest } from "./driver.ts";
+import type { Job } from "./job.ts";
+import { expandJobs } from "./jobs.ts";
+import type { Recipe } from "./recipe_schema.ts";
+import type { PluginRegistry } from "./registry.ts";
+import type { RunEvent, RunObserver, RunSummary } from "./run_observer.ts";
+import { RunRecorder } from "./run_recorder.ts";
+import { buildRunSummary } from "./run_summary.ts";
+import { Schedule } from "./schedule.ts";
+import { AlertEngine } from "./alerts.ts";
+import { resolveInterfaces } from "./interfaces_auto.ts";
+import { VERSION } from "./version.ts";
+import { BatchWriter, Store } from "../store/mod.ts";
+import { startEmbeddedServer } from "../server/embedded.ts";
+
+/** Options for {@linkcode runRecipe}. */
+export interface RunOptions {
+  /** The validated recipe. */
+  recipe: Recipe;
+  /** Registry holding every plugin the recipe names (custom ones included). */
+  registry: PluginRegistry;
+  /** Store path; overrides `recipe.store.path`. Use `":memory:"` for a throwaway run. */
+  storePath?: string;
+  /** Receives samples, events and the summary. Default: none. */
+  observer?: RunObserver;
+  /** Stops the run from outside. */
+  signal?: AbortSignal;
+  /** Stop on SIGINT/SIGTERM. Default: `true`. */
+  handleSignals?: boolean;
+  /** Delay before the first probe so that every series starts together, ms. Default: 100. */
+  startDelay?: number;
+}
+
+type Cleanup = () => void | Promise<void>;
+
+/** Starts embedded servers and describes the others; returns servers by name. */
+async function startServers(recipe: Recipe, cleanups: Cleanup[]) {
+  const servers = new Map<string, ServerInfo>();
+  for (const server of recipe.servers) {
+    if (server.embedded) {
+      const embedded = await startEmbeddedServer({ name: server.name });
+      cleanups.push(() => embedded.close());
+      servers.set(server.name, embedded.info);
+      continue;
+    }
+    servers.set(server.name, {
+      name: server.name,
+      host: server.host ?? "127.0.0.1",
+      port: server.port,
+      ...(server.dns_port !== undefined ? { dnsPort: server.dns_port } : {}),
+      ...(server.secret !== undefined ? { secret: server.secret } : {}),
+    });
+  }
+  return servers;
+}
+
+/** Expands the recipe's probes and tests into jobs. */
+function planJobs(
+  recipe: Recipe,
+  registry: PluginRegistry,
+  servers: ReadonlyMap<string, ServerInfo>,
+  notes: string[],
+) {
+  const probes: Job[] = [];
+  for (const probe of recipe.probes) {
+    const interfaces = resolveInterfaces(probe.interfaces ?? recipe.interfaces, notes);
+    probes.push(...expandJobs({ ...probe, interfaces }, registry, servers, notes));
+  }
+  const tests: { job: Job; atStart: boolean }[] = [];
+  for (const test of recipe.tests) {
+    const interfaces = resolveInterfaces(test.interfaces ?? recipe.interfaces, notes);
+    const entry = { ...test, interval: test.every, interfaces };
+    for (const job of expandJobs(entry, registry, servers, notes)) {
+      tests.push({ job, atStart: test.at_start });
+    }
+  }
+  return { probes, tests };
+}
+
+/** Recipe as it ran: embedded servers resolved, secrets redacted, source left out. */
+function effectiveRecipe(recipe: Recipe, servers: ReadonlyMap<string, ServerInfo>) {
+  const { source: _source, ...rest } = recipe;
+  const text = JSON.stringify(
+    { ...rest, servers: [...servers.values()] },
+    (key, value) => key === "secret" && typeof value === "string" ? "(redacted)" : value,
+  );
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** Wires the stop conditions; `requestStop` records the first reason. */
+function stopController(options: RunOptions, recipe: Recipe, cleanups: Cleanup[]) {
+  const controller = new AbortController();
+  let reason = "";
+  const requestStop = (why: string) => {
+    if (controller.signal.aborted) return;
+    reason = why;
+    controller.abort(why);
+  };
+  if (options.signal) {
+    if (options.signal.aborted) requestStop("aborted");
+    options.signal.addEventListener("abort", () => requestStop("aborted"), { once: true });
+  }
+  if (options.handleSignals ?? true) {
+    for (const name of ["SIGINT", "SIGTERM"] as const) {
+      const handler = () => requestStop(name);
+      Deno.addSignalListener(name, handler);
+      cleanups.push(() => Deno.removeSignalListener(name, handler));
+    }
+  }
+  if (recipe.duration !== undefined) {
+    const timer = setTimeout(() => requestStop("duration"), recipe.duration);
+    cleanups.push(() => clearTimeout(timer));
+  }
+  return { signal: controller.signal, reason: () => reason || "aborted" };
+}
+
+function pluginLog(job: Job, emit: (event: RunEvent) => void) {
+  const where = `${job.plugin.name} "${job.target}"`;
+  const line = (kind: string, severity: "info" | "warn") => (message: string) =>
+    emit({ timestamp: Date.now(), kind, severity, message: `${where}: ${message}` });
+  return { debug() {}, info: line("plugin_info", "info"), warn: line("plugin_warning", "warn") };
+}
+
+/** Runs a test at start (if asked) and then every `job.interval`, never two at once. */
+async function repeatTest(
+  job: Job,
+  atStart: boolean,
+  start: number,
+  sink: DriverSink,
+  signal: AbortSignal,
+  servers: ReadonlyMap<string, ServerInfo>,
+  emit: (event: RunEvent) => void,
+): Promise<void> {
+  const schedule = new Schedule({
+    start: atStart ? start : start + job.interval,
+    interval: job.interval,
+    lateTolerance: job.interval, // a test that overran its period starts at the next slot
+  });
+  for await (const _slot of schedule.slots(signal)) {
+    await driveTest(job, sink, { signal, schedule, servers, log: pluginLog(job, emit) });
+  }
+}
+
+/**
+ * Runs a recipe to its end and returns the summary. Setup problems (store cannot be opened,
+ * embedded server cannot start) throw; problems during the run are recorded and reported.
+ *
+ * @param options Recipe, registry, store, observer and stop signal.
+ * @returns The run summary (also passed to `observer.onStop`).
+ *
+ * @example
+ * ```ts ignore
+ * import { loadRecipe } from "./recipe.ts";
+ * import { builtinRegistry } from "../plugins/builtin.ts";
+ * const { recipe, registry } = await loadRecipe("recipes/quickstart.toml", { registry: builtinRegistry() });
+ * const summary = await runRecipe({ recipe, registry });
+ * console.log(summary.series.length);
+ * ```
+ */
+export async function runRecipe(options: RunOptions): Promise<RunSummary> {
+  const { recipe, registry, observer = {} } = options;
+  const storePath = options.storePath ?? recipe.store.path;
+  const store = Store.open(storePath);
+  const cleanups: Cleanup[] = [];
+  try {
+    const servers = await startServers(recipe, cleanups);
+    const notes: string[] = [];
+    const jobs = planJobs(recipe, registry, servers, notes);
+    const startedAt = Date.now();
+    const runId = store.startRun({
+      startedAt,
+      recipeName: recipe.name,
+      recipePath: recipe.source.path,
+      recipeText: recipe.source.text,
+      recipeHash: recipe.source.hash,
+      effectiveRecipe: effectiveRecipe(recipe, servers),
+      host: hostname(),
+      toolVersion: VERSION,
+      pid: Deno.pid,
+    });
+
+    let storeFailing = false;
+    const writer = new BatchWriter(store, {
+      flushInterval: recipe.store.flush_interval,
+      onError: (error) => {
+        if (storeFailing) return;
+        storeFailing = true;
+        recorder.emit(
+          {
+            timestamp: Date.now(),
+            kind: "store_error",
+            severity: "critical",
+            message: `${error.message}: samples are kept in memory and retried`,
+          },
+          undefined,
+          false,
+        );
+      },
+      onRecovered: () => {
+        storeFailing = false;
+        recorder.emit({
+          timestamp: Date.now(),
+          kind: "store_recovered",
+          severity: "clear",
+          message: "The store accepts writes again; buffered samples were written",
+        });
+      },
+    });
+    const alerts = new AlertEngine(recipe.alerts.rules);
+    const recorder = new RunRecorder({ runId, store, writer, alerts, observer });
+    const emit = (event: RunEvent) => recorder.emit(event);
+    const stop = stopController(options, recipe, cleanups);
+
+    observer.onStart?.({
+      runId,
+      recipe: recipe.name,
+      jobs: jobs.probes.length + jobs.tests.length,
+      notes,
+    });
+
+    const scheduleStart = startedAt + (options.startDelay ?? 100);
+    const schedules = new Map<Job, Schedule>();
+    const running: Promise<unknown>[] = jobs.probes.map((job) => {
+      const schedule = new Schedule({ start: scheduleStart, interval: job.interval });
+      schedules.set(job, schedule);
+      return driveProbe(job, recorder.sink, {
+        signal: stop.signal,
+        schedule,
+        servers,
+        log: pluginLog(job, emit),
+      });
+    });
+    for (const { job, atStart } of jobs.tests) {
+      running.push(
+        repeatTest(job, atStart, scheduleStart, recorder.sink, stop.signal, servers, emit),
+      );
+    }
+    await Promise.all(running);
+    const endedAt = Date.now();
+
+    for (const [job, schedule] of schedules) {
+      if (schedule.missed === 0) continue;
+      emit({
+        timestamp: endedAt,
+        kind: "missed_slots",
+        severity: "warn",
+        message: `${schedule.missed} probe slot(s) of ${job.plugin.name} "${job.target}"${
+          job.interface ? ` on ${job.interface}` : ""
+        } could not be sent on time and were skipped`,
+      });
+    }
+
+    writer.close();
+    const summary = buildRunSummary({
+      runId,
+      recipe: recipe.name,
+      hasDuration: recipe.duration !== undefined,
+      storePath,
+      startedAt,
+      endedAt,
+      stopReason: stop.reason(),
+      series: recorder.series(),
+      schedules,
+      store,
+      tests: recorder.tests,
+      activeAlerts: alerts.activeAlerts().map((a) => a.message),
+      eventCounts: recorder.eventCounts,
+      notes,
+      droppedRows: writer.dropped + writer.pending,
+    });
+    try {
+      store.finishRun(runId, { endedAt, status: summary.status, summary: { ...summary } });
+    } catch (error) {
+      // The samples are in; a full disk at the very end costs only the run's end record.
+      emit({
+        timestamp: Date.now(),
+        kind: "store_error",
+        severity: "critical",
+        message: `Could not record the end of run ${runId}: ${(error as Error).message}`,
+      });
+    }
+    observer.onStop?.(summary);
+    return summary;
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch { /* best effort on the way out */ }
+    }
+    store.close();
+  }
+}

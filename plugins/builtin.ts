@@ -1,0 +1,40 @@
+/**
+ * The plugins that ship with bufferbane, registered under their recipe ids.
+ *
+ * @module
+ */
+import type { AnyPlugin } from "../core/contract.ts";
+import { PluginRegistry } from "../core/registry.ts";
+import { createDnsPlugin } from "./dns.ts";
+
+/**
+ * Creates every built-in plugin.
+ *
+ * @returns Fresh plugin objects.
+ *
+ * @example
+ * ```ts
+ * import { builtinPlugins } from "./builtin.ts";
+ * console.log(builtinPlugins().map((p) => p.name).includes("dns")); // true
+ * ```
+ */
+export function builtinPlugins(): AnyPlugin[] {
+  return [createDnsPlugin()];
+}
+
+/**
+ * A registry holding the built-in plugins.
+ *
+ * @returns A new registry (callers may add custom plugins to it).
+ *
+ * @example
+ * ```ts
+ * import { builtinRegistry } from "./builtin.ts";
+ * console.log(builtinRegistry().has("dns")); // true
+ * ```
+ */
+export function builtinRegistry(): PluginRegistry {
+  const registry = new PluginRegistry();
+  for (const plugin of builtinPlugins()) registry.register(plugin);
+  return registry;
+}
