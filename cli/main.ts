@@ -1,0 +1,146 @@
+/**
+ * The command line: `deno run -A mod.ts <command>`. Commander parses; each command lives in its
+ * own file and is imported only when used, so `plugins` starts fast.
+ *
+ * Exit codes: 0 success, 1 failure during the command, 2 bad usage or bad input.
+ *
+ * @module
+ */
+import { Command, CommanderError } from "commander";
+import { BufferbaneError, describeError, ErrorCode } from "../core/errors.ts";
+import { VERSION } from "../core/version.ts";
+import { collect } from "./options.ts";
+
+const INPUT_ERRORS = new Set<string>([
+  ErrorCode.RecipeNotFound,
+  ErrorCode.RecipeSyntax,
+  ErrorCode.RecipeInvalid,
+  ErrorCode.RecipeEnv,
+  ErrorCode.InvalidDuration,
+  ErrorCode.UnknownPlugin,
+  ErrorCode.DuplicatePlugin,
+  ErrorCode.PluginLoad,
+  ErrorCode.PluginOptions,
+  ErrorCode.InvalidArgument,
+  ErrorCode.InvalidTime,
+]);
+
+/**
+ * Builds the commander program; each action stores its exit code in `result.code`.
+ *
+ * @returns The program and the slot the actions write their exit code to.
+ *
+ * @example
+ * ```ts
+ * import { buildProgram } from "./main.ts";
+ * const { program } = buildProgram();
+ * console.log(program.commands.map((c) => c.name()).includes("recipe")); // true
+ * ```
+ */
+export function buildProgram(): { program: Command; result: { code: number } } {
+  const result = { code: 0 };
+  const program = new Command("bufferbane")
+    .description("Network-quality diagnostics: find out why a connection is bad")
+    .version(VERSION)
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  program.command("recipe")
+    .description("Run a recipe (a TOML file saying what to probe), or validate it with --check")
+    .argument("<file>", "recipe file, e.g. recipes/quickstart.toml")
+    .option("--check", "validate the recipe and exit without running")
+    .option("--set <key=value>", "override a recipe key (repeatable), e.g. duration=30s", collect)
+    .option("--plugin <file>", "load a custom plugin file (repeatable)", collect)
+    .option("--db <path>", "store path (default: the recipe's [store] path)")
+    .option("-o, --output <mode>", "table | json | plain | quiet (default: table on a terminal)")
+    .action(async (file, flags) => {
+      result.code = await (await import("./recipe.ts")).recipeCommand(file, flags);
+    });
+
+  program.command("probe")
+    .description("Run one plugin against targets without a recipe")
+    .argument("<plugin>", "plugin id, e.g. dns")
+    .argument("[targets...]", "targets, e.g. example.com")
+    .option("-i, --interval <duration>", "probe interval, e.g. 1s (default: the plugin's)")
+    .option("-t, --timeout <duration>", "timeout per probe (default: the plugin's)")
+    .option("-d, --duration <duration>", "how long to run; 0 = until Ctrl-C", "10s")
+    .option("--option <key=value>", "plugin option (repeatable), e.g. record_type=AAAA", collect)
+    .option("--interface <name>", "interface to bind to (repeatable)", collect)
+    .option("--plugin <file>", "load a custom plugin file (repeatable)", collect)
+    .option("--db <path>", "also store the samples in this store (default: not stored)")
+    .option("-o, --output <mode>", "table | json | plain | quiet (default: table on a terminal)")
+    .action(async (plugin, targets, flags) => {
+      result.code = await (await import("./probe.ts")).probeCommand(plugin, targets, flags);
+    });
+
+  program.command("plugins")
+    .description("List plugins with their metrics, options and defaults")
+    .option("--plugin <file>", "also load a custom plugin file (repeatable)", collect)
+    .option("--json", "print JSON")
+    .action(async (flags) => {
+      result.code = await (await import("./plugins.ts")).pluginsCommand(flags);
+    });
+
+  program.command("export")
+    .description("Export samples for a period as CSV, JSON or NDJSON")
+    .requiredOption("-f, --format <format>", "csv | json | ndjson")
+    .option("--last <duration>", "period ending now, e.g. 24h (default 24h)")
+    .option("--start <time>", 'start, e.g. "2026-10-18 18:00" (local) or ISO')
+    .option("--end <time>", "end (default now)")
+    .option("--plugin <id>", "only this plugin")
+    .option("--target <target>", "only this target")
+    .option("--interface <name>", "only this interface")
+    .option("--server <name>", "only this server")
+    .option("--metric <name>", "only this metric")
+    .option("--output <file>", "write here instead of stdout")
+    .option("--db <path>", "store path (default: $BUFFERBANE_DB or bufferbane.db)")
+    .action(async (flags) => {
+      result.code = await (await import("./export.ts")).exportCommand(flags);
+    });
+
+  program.command("stats")
+    .description("Statistics per series for a period: loss, percentiles, jitter, outages")
+    .option("--last <duration>", "period ending now, e.g. 24h (default 24h)")
+    .option("--start <time>", 'start, e.g. "2026-10-18 18:00" (local) or ISO')
+    .option("--end <time>", "end (default now)")
+    .option("--plugin <id>", "only this plugin")
+    .option("--target <target>", "only this target")
+    .option("--interface <name>", "only this interface")
+    .option("--server <name>", "only this server")
+    .option("--metric <name>", "only this metric")
+    .option("--json", "print JSON")
+    .option("--db <path>", "store path (default: $BUFFERBANE_DB or bufferbane.db)")
+    .action(async (flags) => {
+      result.code = await (await import("./stats.ts")).statsCommand(flags);
+    });
+
+  return { program, result };
+}
+
+/**
+ * Runs the command line and returns the exit code; errors print as one line on stderr.
+ *
+ * @param args Arguments after the script name.
+ * @returns The exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./main.ts";
+ * Deno.exit(await main(["plugins"]));
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const { program, result } = buildProgram();
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return result.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed its message (or help/version, which exit 0).
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    console.error(`bufferbane: ${describeError(error)}`);
+    if (error instanceof BufferbaneError && INPUT_ERRORS.has(error.code)) return 2;
+    return 1;
+  }
+}

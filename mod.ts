@@ -1,0 +1,63 @@
+/**
+ * bufferbane: network-quality diagnostics for Deno.
+ *
+ * As a library it exposes the plugin contract, the registry, recipes, the runner and the
+ * store. Run as a program it is the command line:
+ *
+ * ```sh
+ * deno run -A mod.ts recipe recipes/quickstart.toml
+ * deno run -A mod.ts plugins
+ * ```
+ *
+ * @example Running a recipe from code
+ * ```ts ignore
+ * import { builtinRegistry, loadRecipe, runRecipe } from "./mod.ts";
+ * const { recipe, registry } = await loadRecipe("recipes/quickstart.toml", { registry: builtinRegistry() });
+ * const summary = await runRecipe({ recipe, registry, storePath: ":memory:" });
+ * console.log(summary.series.length > 0);
+ * ```
+ *
+ * @module
+ */
+export type {
+  AnyPlugin,
+  EventSeverity,
+  MetricInfo,
+  Plugin,
+  PluginContext,
+  PluginEvent,
+  PluginKind,
+  PluginLogger,
+  Sample,
+  SampleStatus,
+  ServerInfo,
+  TargetPolicy,
+  TestResult,
+} from "./core/contract.ts";
+export { definePlugin } from "./core/contract.ts";
+export { BufferbaneError, describeError, ErrorCode } from "./core/errors.ts";
+export { formatDuration, parseDuration } from "./core/duration.ts";
+export { Schedule, type ScheduleOptions, type Slot } from "./core/schedule.ts";
+export { probeEachSlot } from "./core/concurrent_probes.ts";
+export { PluginRegistry } from "./core/registry.ts";
+export { loadPluginFile } from "./core/plugin_loader.ts";
+export { describeRecipe, loadRecipe, parseRecipe } from "./core/recipe.ts";
+export type { Recipe } from "./core/recipe_schema.ts";
+export { type RunOptions, runRecipe } from "./core/runner.ts";
+export type {
+  RunEvent,
+  RunObserver,
+  RunSummary,
+  SeriesLabel,
+  SeriesSummary,
+} from "./core/run_observer.ts";
+export { parsePeriod, parseTime, type Period } from "./core/period.ts";
+export { builtinPlugins, builtinRegistry } from "./plugins/builtin.ts";
+export { createDnsPlugin } from "./plugins/dns.ts";
+export { VERSION } from "./core/version.ts";
+
+if (import.meta.main) {
+  // No top-level await here: custom plugins import this module, and a pending top-level await
+  // would make their import wait for the command that is loading them.
+  import("./cli/main.ts").then(({ main }) => main(Deno.args)).then((code) => Deno.exit(code));
+}
