@@ -1,0 +1,56 @@
+/**
+ * End to end: the quickstart recipe (the README's first command) runs offline against its
+ * embedded server, stores samples, and raises the alert its rule describes.
+ */
+import { assertEquals, assertOk } from "./support/assert.ts";
+import { loadRecipe } from "../core/recipe.ts";
+import { runRecipe } from "../core/runner.ts";
+import type { RunEvent } from "../core/run_observer.ts";
+import { builtinRegistry } from "../plugins/builtin.ts";
+import { Store } from "../store/mod.ts";
+
+const quickstart = new URL("../recipes/quickstart.toml", import.meta.url).pathname;
+
+Deno.test("the quickstart recipe runs offline, stores samples and raises its alert once", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { recipe, registry } = await loadRecipe(quickstart, {
+      registry: builtinRegistry(),
+      overrides: { duration: "3s", "store.path": `${dir}/q.db` },
+    });
+    const events: RunEvent[] = [];
+    const summary = await runRecipe({
+      recipe,
+      registry,
+      handleSignals: false,
+      observer: { onEvent: (e) => events.push(e) },
+    });
+    assertEquals(summary.status, "completed");
+    assertEquals(summary.stopReason, "duration");
+    const byTarget = new Map(summary.series.map((s) => [s.series.target, s]));
+    const ok = byTarget.get("quickstart.bufferbane.test")!;
+    assertOk(ok.received >= 4 && ok.lost === 0, JSON.stringify(ok));
+    assertOk(ok.p50! > 0 && ok.p50! < 100);
+    const missing = byTarget.get("missing.bufferbane.test")!;
+    assertEquals(missing.received, 0);
+    assertEquals(missing.reasons, [{ reason: "NXDOMAIN", count: missing.lost }]);
+
+    const alerts = events.filter((e) => e.kind === "alert");
+    assertEquals(alerts.length, 1, "raised once, not on every sample");
+    assertEquals(alerts[0]!.severity, "critical");
+    assertEquals(alerts[0]!.series?.target, "missing.bufferbane.test");
+
+    const store = Store.open(`${dir}/q.db`, { readOnly: true });
+    const stored = store.events({}).filter((e) => e.kind === "alert");
+    assertEquals(stored.length, 1);
+    const series = store.listSeries({ plugin: "dns" });
+    assertEquals(series.length, 3);
+    assertEquals(series.map((s) => s.server), ["local", "local", "local"]);
+    const total = series.reduce((n, s) => n + s.sampleCount, 0);
+    assertEquals(total, summary.series.reduce((n, s) => n + s.sent + s.failed, 0));
+    assertEquals(store.runs()[0]?.status, "completed");
+    store.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
