@@ -49,6 +49,10 @@ export const ErrorCode = {
   InvalidTime: "INVALID_TIME",
   /** A named server is not declared or cannot be started. */
   Server: "SERVER",
+  /** A socket system call failed (the error names the errno, e.g. `ENODEV`). */
+  Socket: "SOCKET",
+  /** The process lacks a permission or capability a socket needs (`EACCES`, `EPERM`). */
+  Permission: "PERMISSION",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

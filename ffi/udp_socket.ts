@@ -1,0 +1,363 @@
+/**
+ * UDP through FFI, for what `Deno.listenDatagram` and `node:dgram` cannot do: binding to an
+ * interface (`SO_BINDTODEVICE`), kernel send and receive stamps, the TTL of what arrives, and
+ * ICMP errors (port unreachable, ...) reported as messages instead of failing the next call.
+ *
+ * @module
+ */
+import { IP, IPPROTO, IPV6, SO_EE_ORIGIN, SOCK } from "./constants.ts";
+import { errnoDescription, errnoName, lastErrno, SocketError } from "./errno.ts";
+import { type IpFamily, parseIpAddress } from "./ip_address.ts";
+import { libc } from "./libc.ts";
+import { realtimeNs } from "./clock.ts";
+import { describeIcmpError } from "./icmp_packet.ts";
+import { formatEndpoint, type SocketAddress } from "./structs.ts";
+import { DatagramEngine, type QueuedError, type ReceivedDatagram } from "./_datagram_engine.ts";
+import type { SendStamp } from "./_send_stamps.ts";
+import {
+  anyAddress,
+  bindAddress,
+  bindToDevice,
+  closeFd,
+  destinationSockaddr,
+  enableReceiveTimestamps,
+  enableSendTimestamps,
+  ipLevel,
+  localAddress,
+  openSocket,
+  setIntOption,
+} from "./_socket_calls.ts";
+
+/** Options of {@linkcode UdpSocket.open}. */
+export interface UdpSocketOptions {
+  /**
+   * IP version.
+   *
+   * @default {the family of `bind.address`, else 4}
+   */
+  family?: IpFamily;
+  /** Interface to send and receive through (`SO_BINDTODEVICE`). */
+  device?: string;
+  /**
+   * Local address and port.
+   *
+   * @default {{ address: "0.0.0.0" or "::", port: 0 (any free port) }}
+   */
+  bind?: { address?: string; port?: number };
+  /** TTL (IPv4) or hop limit (IPv6) of what is sent; the system default when not set. */
+  ttl?: number;
+  /**
+   * Ask for kernel send stamps (`SO_TIMESTAMPING`).
+   *
+   * @default {true}
+   */
+  sendTimestamps?: boolean;
+  /**
+   * How long to wait for a kernel send stamp before using the user-space clock read.
+   *
+   * @default {1000}
+   */
+  sendStampTimeoutMs?: number;
+  /**
+   * Messages kept while nobody calls `receive()`; the oldest are dropped beyond it.
+   *
+   * @default {4096}
+   */
+  queueLimit?: number;
+  /**
+   * Largest datagram received whole (longer ones are cut and flagged `truncated`).
+   *
+   * @default {65535}
+   */
+  maxDatagramSize?: number;
+}
+
+/** A datagram that arrived. */
+export interface UdpDatagram {
+  /** Discriminant. */
+  kind: "datagram";
+  /** The payload (a copy, yours to keep). */
+  data: Uint8Array;
+  /** The sender. */
+  from: SocketAddress;
+  /** TTL (IPv4) or hop limit (IPv6), when known. */
+  ttl: number | undefined;
+  /** Whether the datagram was longer than `maxDatagramSize`. */
+  truncated: boolean;
+  /** Kernel receive stamp, `CLOCK_REALTIME` nanoseconds. */
+  receivedAt: bigint;
+  /** `"kernel"`, or `"user"` when the kernel gave no stamp. */
+  receivedAtSource: "kernel" | "user";
+}
+
+/** An ICMP error about a datagram this socket sent (e.g. port unreachable). */
+export interface UdpError {
+  /** Discriminant. */
+  kind: "error";
+  /** The errno the kernel maps the error to, e.g. 111. */
+  errno: number;
+  /** Its name, e.g. `"ECONNREFUSED"`. */
+  errnoName: string;
+  /** E.g. `"destination unreachable: port unreachable"`. */
+  reason: string;
+  /** The node that reported it. */
+  from: string | undefined;
+  /** Where the datagram was going. */
+  target: SocketAddress | undefined;
+  /** ICMP type. */
+  icmpType: number;
+  /** ICMP code. */
+  icmpCode: number;
+  /** When the error arrived, `CLOCK_REALTIME` nanoseconds. */
+  receivedAt: bigint;
+}
+
+/** What {@linkcode UdpSocket.receive} gives. */
+export type UdpMessage = UdpDatagram | UdpError;
+
+/** A datagram that left, and when. */
+export interface UdpSent extends SendStamp {
+  /** Bytes sent. */
+  bytes: number;
+}
+
+/**
+ * A UDP socket with kernel stamps and optional interface binding.
+ *
+ * @example An exchange on loopback
+ * ```ts ignore
+ * import { elapsedMs } from "./clock.ts";
+ * import { UdpSocket } from "./udp_socket.ts";
+ * using server = UdpSocket.open({ bind: { address: "127.0.0.1" } });
+ * using client = UdpSocket.open();
+ * const sent = await client.sendTo(new Uint8Array([1, 2, 3]), server.localAddress);
+ * const message = await server.receive(AbortSignal.timeout(1000));
+ * if (message.kind === "datagram") console.log(elapsedMs(sent.sentAt, message.receivedAt));
+ * ```
+ */
+export class UdpSocket {
+  /** 4 or 6. */
+  readonly family: IpFamily;
+  /** The descriptor (for diagnostics). */
+  readonly fd: number;
+  /** The local address and port. */
+  readonly localAddress: SocketAddress;
+  #device: string | undefined;
+  readonly #engine: DatagramEngine<UdpMessage>;
+  readonly #destinations = new Map<string, Uint8Array>();
+
+  private constructor(
+    family: IpFamily,
+    fd: number,
+    device: string | undefined,
+    options: UdpSocketOptions,
+  ) {
+    this.family = family;
+    this.fd = fd;
+    this.#device = device;
+    const local = localAddress(fd);
+    this.localAddress = { address: local.address, port: local.port };
+    const sendTimestamps = (options.sendTimestamps ?? true) && enableSendTimestamps(fd);
+    this.#engine = new DatagramEngine<UdpMessage>(fd, {
+      decode: (datagram) => decodeDatagram(datagram),
+      decodeError: (entry) => this.#decodeError(entry),
+    }, {
+      dataSize: options.maxDatagramSize ?? 65535,
+      queueLimit: options.queueLimit ?? 4096,
+      sendTimestamps,
+      sendStampTimeoutMs: options.sendStampTimeoutMs ?? 1000,
+    });
+  }
+
+  /**
+   * Opens a UDP socket, binds it (to any free port by default) and, with `device`, to an
+   * interface.
+   *
+   * @param options Family, device, local address, TTL, stamps.
+   * @returns The open socket.
+   * @throws {SocketError} `ENODEV` for an unknown device, `EADDRINUSE` for a taken port.
+   *
+   * @example
+   * ```ts ignore
+   * import { UdpSocket } from "./udp_socket.ts";
+   * const socket = UdpSocket.open({ family: 6, device: "eth0" });
+   * console.log(socket.localAddress.port > 0); // true
+   * socket.close();
+   * ```
+   */
+  static open(options: UdpSocketOptions = {}): UdpSocket {
+    const bindAddressText = options.bind?.address;
+    const family = options.family ??
+      (bindAddressText === undefined ? 4 : parseIpAddress(bindAddressText).family);
+    const fd = openSocket(family, SOCK.DGRAM, IPPROTO.UDP, { operation: "open a UDP socket" });
+    try {
+      const device = options.device;
+      if (device !== undefined) bindToDevice(fd, device);
+      if (options.ttl !== undefined) {
+        setIntOption(fd, ipLevel(family), family === 4 ? IP.TTL : IPV6.UNICAST_HOPS, options.ttl, {
+          operation: `set the TTL to ${options.ttl}`,
+        });
+      }
+      setIntOption(fd, ipLevel(family), family === 4 ? IP.RECVTTL : IPV6.RECVHOPLIMIT, 1, {
+        operation: "ask for the TTL of datagrams",
+      });
+      setIntOption(fd, ipLevel(family), family === 4 ? IP.RECVERR : IPV6.RECVERR, 1, {
+        operation: "enable ICMP error reports",
+      });
+      enableReceiveTimestamps(fd);
+      bindAddress(fd, bindAddressText ?? anyAddress(family), options.bind?.port ?? 0);
+      return new UdpSocket(family, fd, device, options);
+    } catch (error) {
+      closeFd(fd);
+      throw error;
+    }
+  }
+
+  /** The interface the socket is bound to, if any. */
+  get device(): string | undefined {
+    return this.#device;
+  }
+
+  /** Whether {@linkcode UdpSocket.close} was called. */
+  get closed(): boolean {
+    return this.#engine.closed;
+  }
+
+  /** Messages dropped because nobody received them and the queue was full. */
+  get droppedMessages(): number {
+    return this.#engine.droppedMessages;
+  }
+
+  /**
+   * Sends one datagram. The system call happens before this returns; the promise resolves
+   * with the kernel's send stamp (or the user-space clock read when none comes).
+   *
+   * @param data The payload.
+   * @param to Destination address and port.
+   * @returns Bytes sent and when.
+   * @throws {SocketError} (as a rejection) `ENETUNREACH`, `ENODEV`, `EMSGSIZE`, ...
+   */
+  sendTo(data: Uint8Array, to: SocketAddress): Promise<UdpSent> {
+    try {
+      const target = formatEndpoint(to);
+      this.#engine.assertOpen(`send to "${target}"`);
+      const destination = this.#destination(to);
+      const userStamp = realtimeNs();
+      const sent = Number(
+        libc().sendto(this.fd, data, BigInt(data.byteLength), 0, destination, destination.length),
+      );
+      if (sent < 0) {
+        throw new SocketError(lastErrno(), {
+          operation: `send to "${target}"`,
+          device: this.#device,
+          address: target,
+        });
+      }
+      return this.#engine.trackSend(userStamp).then((stamp) => ({ bytes: sent, ...stamp }));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * The next datagram or ICMP error.
+   *
+   * @param signal Aborts the wait.
+   * @returns The message.
+   * @throws {SocketError} `EBADF` when the socket is closed; the signal's reason on abort.
+   */
+  receive(signal?: AbortSignal): Promise<UdpMessage> {
+    return this.#engine.receive(signal);
+  }
+
+  /**
+   * Messages as they come, until the socket is closed or the signal aborts.
+   *
+   * @param signal Stops the iteration.
+   * @returns An async iterator of messages.
+   */
+  messages(signal?: AbortSignal): AsyncGenerator<UdpMessage, void, undefined> {
+    return this.#engine.messages(signal);
+  }
+
+  /** Same as {@linkcode UdpSocket.messages} without a signal. */
+  [Symbol.asyncIterator](): AsyncGenerator<UdpMessage, void, undefined> {
+    return this.#engine.messages();
+  }
+
+  /**
+   * Sets `SO_BINDTODEVICE` again (after the interface was re-created). Changing a binding
+   * needs `CAP_NET_RAW`; without it (`EPERM`), open a new socket instead.
+   *
+   * @param device The interface; the current one by default, `""` to unbind.
+   * @throws {SocketError} `ENODEV` when the interface does not exist (yet).
+   */
+  rebind(device: string | undefined = this.#device): void {
+    this.#engine.assertOpen("re-bind the socket");
+    bindToDevice(this.fd, device ?? "");
+    this.#device = device === "" ? undefined : device;
+  }
+
+  /** Closes the socket; pending receives reject, pending send stamps resolve. */
+  close(): void {
+    this.#engine.close();
+  }
+
+  /** Closes the socket (for `using`). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #destination(to: SocketAddress): Uint8Array {
+    const key = `${to.address}|${to.port}|${to.scopeId ?? ""}`;
+    let destination = this.#destinations.get(key);
+    if (destination === undefined) {
+      const family = parseIpAddress(to.address).family;
+      if (family !== this.family) {
+        throw new RangeError(
+          `Address "${to.address}" is IPv${family} but the socket is IPv${this.family}`,
+        );
+      }
+      destination = destinationSockaddr(to.address, to.port);
+      if (this.#destinations.size >= 1024) this.#destinations.clear();
+      this.#destinations.set(key, destination);
+    }
+    return destination;
+  }
+
+  #decodeError(entry: QueuedError): UdpError | undefined {
+    const { error } = entry;
+    if (error.origin !== SO_EE_ORIGIN.ICMP && error.origin !== SO_EE_ORIGIN.ICMP6) {
+      return undefined;
+    }
+    const family: IpFamily = error.origin === SO_EE_ORIGIN.ICMP ? 4 : 6;
+    const destination = entry.destination;
+    return {
+      kind: "error",
+      errno: error.errno,
+      errnoName: errnoName(error.errno),
+      reason: error.errno > 0
+        ? `${describeIcmpError(family, error.type, error.code)} (${errnoDescription(error.errno)})`
+        : describeIcmpError(family, error.type, error.code),
+      from: error.offender?.address,
+      target: destination && { address: destination.address, port: destination.port },
+      icmpType: error.type,
+      icmpCode: error.code,
+      receivedAt: entry.receivedAt,
+    };
+  }
+}
+
+function decodeDatagram(datagram: ReceivedDatagram): UdpDatagram | undefined {
+  const source = datagram.source;
+  if (!source) return undefined;
+  return {
+    kind: "datagram",
+    data: datagram.data.slice(),
+    from: { address: source.address, port: source.port },
+    ttl: datagram.ttl,
+    truncated: datagram.truncated,
+    receivedAt: datagram.receivedAt,
+    receivedAtSource: datagram.receivedAtSource,
+  };
+}
