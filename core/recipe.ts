@@ -983,6 +983,12 @@ function checkServerNames(raw: Record<string, unknown>, problems: Problems): str
   return [...firstIndex.keys()];
 }
 
+function isResolverLabel(value: unknown): boolean {
+  return typeof value === "string" &&
+    (value === "system" || /^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]+)(:\d+)?$/.test(value) &&
+        /[.:]/.test(value));
+}
+
 function checkServerReference(
   name: unknown,
   path: KeyPath,
@@ -1076,7 +1082,11 @@ function checkAlertRules(
   asArray(alerts.rules).forEach((rule, i) => {
     if (!isTable(rule)) return;
     const path = ["alerts", "rules", i];
-    checkServerReference(rule.server, [...path, "server"], declaredServers, problems);
+    // A rule may also name a label a plugin stores as the server: dns stores its resolver
+    // ("system" or an address), which is no declared server.
+    if (!isResolverLabel(rule.server)) {
+      checkServerReference(rule.server, [...path, "server"], declaredServers, problems);
+    }
     const id = rule.plugin;
     if (typeof id !== "string") return;
     if (!registry.has(id)) {

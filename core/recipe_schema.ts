@@ -398,6 +398,31 @@ export const reportSchema = z.strictObject({
 });
 
 /**
+ * Kinds an interface can be declared as in `[interface_types]` (a lab veth declared `"wifi"`).
+ *
+ * @example
+ * ```ts
+ * import { INTERFACE_KINDS } from "./recipe_schema.ts";
+ * console.log(INTERFACE_KINDS.includes("wifi")); // true
+ * ```
+ */
+export const INTERFACE_KINDS = ["wifi", "ethernet", "loopback", "virtual", "other"] as const;
+
+/**
+ * `[interface_types]`: interface name -> declared kind, overriding what discovery detects.
+ *
+ * @example
+ * ```ts
+ * import { interfaceTypesSchema } from "./recipe_schema.ts";
+ * console.log(interfaceTypesSchema.parse({ "bb-wifi": "wifi" })); // { "bb-wifi": "wifi" }
+ * ```
+ */
+export const interfaceTypesSchema = z.record(
+  z.string().regex(/^[^\s/]{1,15}$/, "an interface name (1-15 characters, no spaces or /)"),
+  z.enum(INTERFACE_KINDS),
+);
+
+/**
  * A whole recipe document as written (after environment interpolation), before the plugin
  * registry is consulted.
  *
@@ -413,6 +438,7 @@ export const recipeSchema = z.strictObject({
   description: z.string().optional(),
   duration: durationSchema().optional(),
   interfaces: interfacesSchema.default([]),
+  interface_types: interfaceTypesSchema.default({}),
   plugins: z.array(nonEmptyString).default([]),
   servers: z.array(serverSchema).default([]),
   probes: z.array(probeSchema).default([]),

@@ -858,3 +858,29 @@ Deno.test("parseRecipe() describes dates, infinities and non-table entries in me
     ],
   );
 });
+
+Deno.test("parseRecipe() accepts resolver labels as alert server filters", async () => {
+  const { recipe } = await parse(lines(
+    'name = "x"',
+    "[[alerts.rules]]",
+    'metric = "rtt"',
+    'server = "system"',
+    "warn = 1",
+    "[[alerts.rules]]",
+    'metric = "rtt"',
+    'server = "1.1.1.1:53"',
+    "warn = 1",
+  ));
+  deepStrictEqual(recipe.alerts.rules.map((r) => r.server), ["system", "1.1.1.1:53"]);
+});
+
+Deno.test("parseRecipe() reads [interface_types] and rejects unknown kinds", async () => {
+  const { recipe } = await parse(lines('name = "x"', "[interface_types]", 'bb-wifi = "wifi"'));
+  deepStrictEqual(recipe.interface_types, { "bb-wifi": "wifi" });
+  await assertProblems(
+    lines('name = "x"', "[interface_types]", 'bb-wifi = "radio"'),
+    [
+      'recipes/x.toml:3: interface_types.bb-wifi: expected one of "wifi", "ethernet", "loopback", "virtual", "other", got "radio"',
+    ],
+  );
+});
