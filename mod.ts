@@ -52,8 +52,19 @@ export type {
   SeriesSummary,
 } from "./core/run_observer.ts";
 export { parsePeriod, parseTime, type Period } from "./core/period.ts";
+export {
+  describeInterfaces,
+  discoverInterfaces,
+  INTERFACE_KINDS,
+  type InterfaceDescription,
+  type InterfaceKind,
+  type NetworkInterface,
+  resolveInterfaces,
+  type TypeOverrides,
+} from "./interfaces/mod.ts";
 export { builtinPlugins, builtinRegistry } from "./plugins/builtin.ts";
 export { createDnsPlugin } from "./plugins/dns.ts";
+export { createIcmpPlugin } from "./plugins/icmp.ts";
 export { VERSION } from "./core/version.ts";
 
 if (import.meta.main) {

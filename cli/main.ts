@@ -23,6 +23,7 @@ const INPUT_ERRORS = new Set<string>([
   ErrorCode.PluginOptions,
   ErrorCode.InvalidArgument,
   ErrorCode.InvalidTime,
+  ErrorCode.InterfaceNotFound,
 ]);
 
 /**
@@ -79,6 +80,14 @@ export function buildProgram(): { program: Command; result: { code: number } } {
     .option("--json", "print JSON")
     .action(async (flags) => {
       result.code = await (await import("./plugins.ts")).pluginsCommand(flags);
+    });
+
+  program.command("interfaces")
+    .description("List network interfaces: kind (wifi, ethernet, ...), state, MAC, addresses")
+    .option("--json", "print JSON")
+    .option("--all", "also list virtual interfaces that are down")
+    .action(async (flags) => {
+      result.code = (await import("./interfaces.ts")).interfacesCommand(flags);
     });
 
   program.command("export")

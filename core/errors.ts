@@ -53,6 +53,8 @@ export const ErrorCode = {
   Socket: "SOCKET",
   /** The process lacks a permission or capability a socket needs (`EACCES`, `EPERM`). */
   Permission: "PERMISSION",
+  /** A network interface named in a recipe or on the command line does not exist. */
+  InterfaceNotFound: "INTERFACE_NOT_FOUND",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

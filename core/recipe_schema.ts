@@ -9,6 +9,7 @@
  * @module
  */
 import { z } from "zod";
+import { INTERFACE_KINDS } from "../interfaces/types.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
 
 /**
@@ -396,17 +397,6 @@ export const reportSchema = z.strictObject({
   charts: z.array(nonEmptyString).default([]),
   on_finish: z.boolean().default(false),
 });
-
-/**
- * Kinds an interface can be declared as in `[interface_types]` (a lab veth declared `"wifi"`).
- *
- * @example
- * ```ts
- * import { INTERFACE_KINDS } from "./recipe_schema.ts";
- * console.log(INTERFACE_KINDS.includes("wifi")); // true
- * ```
- */
-export const INTERFACE_KINDS = ["wifi", "ethernet", "loopback", "virtual", "other"] as const;
 
 /**
  * `[interface_types]`: interface name -> declared kind, overriding what discovery detects.

@@ -130,6 +130,7 @@ Deno.test("recipeSchema needs only a name and rejects unknown keys", () => {
   deepStrictEqual(recipeSchema.parse({ name: "x" }), {
     name: "x",
     interfaces: [],
+    interface_types: {},
     plugins: [],
     servers: [],
     probes: [],

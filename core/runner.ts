@@ -18,7 +18,7 @@ import { RunRecorder } from "./run_recorder.ts";
 import { buildRunSummary } from "./run_summary.ts";
 import { Schedule } from "./schedule.ts";
 import { AlertEngine } from "./alerts.ts";
-import { resolveInterfaces } from "./interfaces_auto.ts";
+import { describeInterfaces, resolveInterfaces } from "../interfaces/mod.ts";
 import { VERSION } from "./version.ts";
 import { BatchWriter, Store } from "../store/mod.ts";
 import { startEmbeddedServer } from "../server/embedded.ts";
@@ -73,12 +73,16 @@ function planJobs(
 ) {
   const probes: Job[] = [];
   for (const probe of recipe.probes) {
-    const interfaces = resolveInterfaces(probe.interfaces ?? recipe.interfaces, notes);
+    const interfaces = resolveInterfaces(probe.interfaces ?? recipe.interfaces, notes, {
+      overrides: recipe.interface_types,
+    });
     probes.push(...expandJobs({ ...probe, interfaces }, registry, servers, notes));
   }
   const tests: { job: Job; atStart: boolean }[] = [];
   for (const test of recipe.tests) {
-    const interfaces = resolveInterfaces(test.interfaces ?? recipe.interfaces, notes);
+    const interfaces = resolveInterfaces(test.interfaces ?? recipe.interfaces, notes, {
+      overrides: recipe.interface_types,
+    });
     const entry = { ...test, interval: test.every, interfaces };
     for (const job of expandJobs(entry, registry, servers, notes)) {
       tests.push({ job, atStart: test.at_start });
@@ -87,11 +91,16 @@ function planJobs(
   return { probes, tests };
 }
 
-/** Recipe as it ran: embedded servers resolved, secrets redacted, source left out. */
-function effectiveRecipe(recipe: Recipe, servers: ReadonlyMap<string, ServerInfo>) {
+/**
+ * Recipe as it ran: embedded servers resolved, the interfaces used with their kinds (so reports
+ * can tell the WiFi link from the wired one), secrets redacted, source left out.
+ */
+function effectiveRecipe(recipe: Recipe, servers: ReadonlyMap<string, ServerInfo>, jobs: Job[]) {
   const { source: _source, ...rest } = recipe;
+  const names = [...new Set(jobs.flatMap((job) => job.interface ? [job.interface] : []))];
+  const usedInterfaces = describeInterfaces(names, { overrides: recipe.interface_types });
   const text = JSON.stringify(
-    { ...rest, servers: [...servers.values()] },
+    { ...rest, servers: [...servers.values()], used_interfaces: usedInterfaces },
     (key, value) => key === "secret" && typeof value === "string" ? "(redacted)" : value,
   );
   return JSON.parse(text) as Record<string, unknown>;
@@ -183,7 +192,10 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
       recipePath: recipe.source.path,
       recipeText: recipe.source.text,
       recipeHash: recipe.source.hash,
-      effectiveRecipe: effectiveRecipe(recipe, servers),
+      effectiveRecipe: effectiveRecipe(recipe, servers, [
+        ...jobs.probes,
+        ...jobs.tests.map((t) => t.job),
+      ]),
       host: hostname(),
       toolVersion: VERSION,
       pid: Deno.pid,
