@@ -6,6 +6,7 @@
 import type { AnyPlugin } from "../core/contract.ts";
 import { PluginRegistry } from "../core/registry.ts";
 import { createDnsPlugin } from "./dns.ts";
+import { createIcmpPlugin } from "./icmp.ts";
 
 /**
  * Creates every built-in plugin.
@@ -19,7 +20,7 @@ import { createDnsPlugin } from "./dns.ts";
  * ```
  */
 export function builtinPlugins(): AnyPlugin[] {
-  return [createDnsPlugin()];
+  return [createDnsPlugin(), createIcmpPlugin()];
 }
 
 /**
