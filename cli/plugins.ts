@@ -15,8 +15,10 @@ export interface OptionDoc {
   name: string;
   /** Type in words (`string`, `integer`, `"A" | "AAAA"`). */
   type: string;
-  /** Default value as JSON, or `undefined` when required. */
+  /** Default value, or `undefined` when there is none. */
   default: unknown;
+  /** Whether a recipe must set it (no default and not optional). */
+  required: boolean;
   /** Description from the schema. */
   description: string;
 }
@@ -29,6 +31,7 @@ interface JsonSchemaNode {
   default?: unknown;
   description?: string;
   properties?: Record<string, JsonSchemaNode>;
+  required?: string[];
 }
 
 function typeName(node: JsonSchemaNode): string {
@@ -62,6 +65,7 @@ export function optionDocs(plugin: AnyPlugin): OptionDoc[] {
     name,
     type: typeName(node),
     default: node.default ?? (plugin.defaults as Record<string, unknown> | undefined)?.[name],
+    required: (schema.required ?? []).includes(name) && node.default === undefined,
     description: node.description ?? "",
   }));
 }
@@ -95,9 +99,11 @@ export function formatPluginList(registry: PluginRegistry): string[] {
     const options = optionDocs(plugin);
     if (options.length === 0) lines.push("  options: none");
     for (const option of options) {
-      const def = option.default === undefined
+      const def = option.default !== undefined
+        ? `default ${JSON.stringify(option.default)}`
+        : option.required
         ? "required"
-        : `default ${JSON.stringify(option.default)}`;
+        : "optional, no default";
       lines.push(`  ${option.name}: ${option.type}, ${def}. ${option.description}`.trimEnd());
     }
     lines.push("");

@@ -68,7 +68,7 @@ export interface RunEvent {
 export interface SeriesSummary {
   /** The series. */
   series: SeriesLabel;
-  /** Probes sent (ok + lost + failed). */
+  /** Probes that count for loss: ok + lost (failed ones are our own errors, in `failed`). */
   sent: number;
   /** Answers received (ok). */
   received: number;

@@ -8,8 +8,11 @@
  * @module
  */
 
-/** Debian packages the test suite uses: a real DNS server and the sqlite3 CLI. */
-const PACKAGES = ["dnsmasq-base", "sqlite3"];
+/**
+ * Debian packages the test suite uses: a real DNS server, the sqlite3 CLI, iproute2 and
+ * nftables for the namespace tests, fping as a peer, and the fonts the charts draw with.
+ */
+const PACKAGES = ["dnsmasq-base", "sqlite3", "iproute2", "nftables", "fping", "fonts-dejavu-core"];
 
 const isRoot = Deno.uid() === 0;
 

@@ -10,11 +10,10 @@
  */
 import dgram from "node:dgram";
 import { queryDns } from "../../plugins/_dns_query.ts";
+import { ensureTool, type ToolAvailability } from "./debian.ts";
 
 /** Whether dnsmasq can be used, and where it is or why not. */
-export type DnsmasqAvailability =
-  | { available: true; path: string; installed: boolean }
-  | { available: false; reason: string };
+export type DnsmasqAvailability = ToolAvailability;
 
 /** Options for {@linkcode ensureDnsmasq}. */
 export interface EnsureDnsmasqOptions {
@@ -25,38 +24,6 @@ export interface EnsureDnsmasqOptions {
    */
   install?: boolean;
 }
-
-const CANDIDATE_PATHS = ["/usr/sbin/dnsmasq", "/usr/bin/dnsmasq", "/sbin/dnsmasq"];
-const PACKAGE = "dnsmasq-base";
-
-async function findDnsmasq(): Promise<string | undefined> {
-  const pathDirs = (Deno.env.get("PATH") ?? "").split(":").filter((dir) => dir !== "");
-  const candidates = [...CANDIDATE_PATHS, ...pathDirs.map((dir) => `${dir}/dnsmasq`)];
-  for (const path of candidates) {
-    try {
-      if ((await Deno.stat(path)).isFile) return path;
-    } catch {
-      // not there
-    }
-  }
-  return undefined;
-}
-
-async function run(command: string, args: string[]): Promise<{ ok: boolean; output: string }> {
-  try {
-    const { success, stdout, stderr } = await new Deno.Command(command, {
-      args,
-      env: { DEBIAN_FRONTEND: "noninteractive" },
-      stdin: "null",
-    }).output();
-    const decoder = new TextDecoder();
-    return { ok: success, output: decoder.decode(stdout) + decoder.decode(stderr) };
-  } catch (error) {
-    return { ok: false, output: (error as Error).message };
-  }
-}
-
-const lastLine = (text: string) => text.trim().split("\n").at(-1) ?? "";
 
 /**
  * Finds dnsmasq, installing `dnsmasq-base` with apt-get when it is missing and we are root
@@ -76,33 +43,10 @@ const lastLine = (text: string) => text.trim().split("\n").at(-1) ?? "";
  * });
  * ```
  */
-export async function ensureDnsmasq(
+export function ensureDnsmasq(
   options: EnsureDnsmasqOptions = {},
 ): Promise<DnsmasqAvailability> {
-  const found = await findDnsmasq();
-  if (found) return { available: true, path: found, installed: false };
-  if (!(options.install ?? true)) return { available: false, reason: "dnsmasq not installed" };
-  if (Deno.build.os !== "linux" || Deno.uid() !== 0) {
-    return { available: false, reason: "dnsmasq not installed and not root" };
-  }
-  const install = () => run("apt-get", ["install", "-y", "--no-install-recommends", PACKAGE]);
-  let result = await install();
-  if (!result.ok) {
-    const update = await run("apt-get", ["update"]);
-    if (!update.ok) {
-      return { available: false, reason: `apt-get update failed: ${lastLine(update.output)}` };
-    }
-    result = await install();
-  }
-  if (!result.ok) {
-    return {
-      available: false,
-      reason: `apt-get install ${PACKAGE} failed: ${lastLine(result.output)}`,
-    };
-  }
-  const path = await findDnsmasq();
-  if (!path) return { available: false, reason: `${PACKAGE} installed no dnsmasq binary` };
-  return { available: true, path, installed: true };
+  return ensureTool("dnsmasq", "dnsmasq-base", options);
 }
 
 /** Options for {@linkcode startDnsmasq}. */
@@ -261,7 +205,7 @@ export async function startDnsmasq(options: DnsmasqOptions): Promise<Dnsmasq> {
     }
     await dnsmasq.close();
     lastError = new Error(
-      `dnsmasq did not answer on "127.0.0.1:${port}": ${lastLine(log) || "no log"}`,
+      `dnsmasq did not answer on "127.0.0.1:${port}": ${log.trim().split("\n").at(-1) || "no log"}`,
     );
     if (!/address already in use/i.test(log)) break;
   }
