@@ -60,7 +60,7 @@ export function formatStats(rows: { series: SeriesInfo; stats: SeriesStats }[]):
     table.push([
       series.plugin,
       seriesName(series),
-      `${series.metric} (${series.unit})`,
+      series.unit ? `${series.metric} (${series.unit})` : series.metric,
       String(stats.sent),
       formatPercent(stats.lossPct),
       formatValue(stats.min),

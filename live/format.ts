@@ -58,7 +58,7 @@ export function formatTable(rows: string[][]): string[] {
   for (const row of rows) {
     row.forEach((cell, i) => widths[i] = Math.max(widths[i] ?? 0, cell.length));
   }
-  const numeric = /^[-+]?[\d.]+(%| ms)?$|^-$/;
+  const numeric = /^[-+]?\d+(\.\d+)?(%| ms)?$|^-$/;
   return rows.map((row) =>
     row.map((cell, i) => {
       const width = widths[i]!;

@@ -53,7 +53,7 @@ export function formatRunSummary(summary: RunSummary, options: { all?: boolean }
       table.push([
         s.series.plugin,
         seriesName(s.series),
-        `${s.series.metric} (${s.series.unit})`,
+        s.series.unit ? `${s.series.metric} (${s.series.unit})` : s.series.metric,
         String(s.sent),
         String(s.lost),
         String(s.failed),
