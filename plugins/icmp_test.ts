@@ -471,7 +471,7 @@ Deno.test("icmp plugin resolves a host name, and again when its probes keep fail
   const asked: (4 | 6 | undefined)[] = [];
   const lookup: HostLookup = (_host, family) => {
     asked.push(family);
-    return Promise.resolve({ address: answers.shift() ?? "192.0.2.9", family: 4 });
+    return Promise.resolve({ address: answers.shift() ?? "192.0.2.2", family: 4 });
   };
   // 192.0.2.1 never answers; 192.0.2.2 does.
   const network = fakeNetwork((sent, socket) => {
@@ -483,9 +483,11 @@ Deno.test("icmp plugin resolves a host name, and again when its probes keep fail
     options: { re_resolve_after: 2 },
     until: (s) => count("rtt", "ok")(s) >= 3,
   });
-  assertEquals(asked, [undefined, undefined]);
+  // At least two lookups (start, then after two losses); a loaded machine may lose a probe to
+  // the new address too and ask once more, which must not change the answer.
+  assertOk(asked.length >= 2 && asked.every((f) => f === undefined), JSON.stringify(asked));
   assertOk(count("rtt", "lost")(samples) >= 2);
-  assertEquals(events.map((e) => e.message), [
+  assertEquals(events.map((e) => e.message).slice(0, 2), [
     '"moving.test" resolves to "192.0.2.1"',
     '"moving.test" resolves to "192.0.2.2" now (was "192.0.2.1")',
   ]);
