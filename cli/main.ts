@@ -123,6 +123,48 @@ export function buildProgram(): { program: Command; result: { code: number } } {
       result.code = await (await import("./stats.ts")).statsCommand(flags);
     });
 
+  program.command("chart")
+    .description("Draw one chart of a period as PNG or SVG (1920x1080 unless sized)")
+    .requiredOption("--output <file>", "file to write, e.g. latency.png or latency.svg")
+    .option("--type <type>", "chart type, e.g. daily_heatmap (default latency_over_time)")
+    .option("--last <duration>", "period ending now, e.g. 24h (default 24h)")
+    .option("--start <time>", 'start, e.g. "2026-10-18 18:00" (local) or ISO')
+    .option("--end <time>", "end (default now)")
+    .option("--width <pixels>", "width (default 1920)")
+    .option("--height <pixels>", "height (default 1080)")
+    .option("--format <format>", "png | svg (default: from the file name)")
+    .option("--host <name>", "host name shown (default: the newest run's)")
+    .option("--plugin <id>", "only this plugin")
+    .option("--target <target>", "only this target")
+    .option("--interface <name>", "only this interface")
+    .option("--server <name>", "only this server")
+    .option("--metric <name>", "only this metric")
+    .option("--db <path>", "store path (default: $BUFFERBANE_DB or bufferbane.db)")
+    .action(async (flags) => {
+      result.code = await (await import("./chart.ts")).chartCommand(flags);
+    });
+
+  program.command("charts")
+    .description("Draw every chart type of a period into a folder, as <type>.png")
+    .option("--output-dir <folder>", "folder to write to, created when missing (default .)")
+    .option("--types <list>", "only these chart types, comma-separated (default all)")
+    .option("--last <duration>", "period ending now, e.g. 24h (default 24h)")
+    .option("--start <time>", 'start, e.g. "2026-10-18 18:00" (local) or ISO')
+    .option("--end <time>", "end (default now)")
+    .option("--width <pixels>", "width (default 1920)")
+    .option("--height <pixels>", "height (default 1080)")
+    .option("--format <format>", "png | svg (default png)")
+    .option("--host <name>", "host name shown (default: the newest run's)")
+    .option("--plugin <id>", "only this plugin")
+    .option("--target <target>", "only this target")
+    .option("--interface <name>", "only this interface")
+    .option("--server <name>", "only this server")
+    .option("--metric <name>", "only this metric")
+    .option("--db <path>", "store path (default: $BUFFERBANE_DB or bufferbane.db)")
+    .action(async (flags) => {
+      result.code = await (await import("./charts.ts")).chartsCommand(flags);
+    });
+
   return { program, result };
 }
 

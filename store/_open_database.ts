@@ -56,7 +56,12 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Databa
     db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.round(options.busyTimeout))}`);
     db.exec(`PRAGMA cache_size = -${CACHE_KIB}`);
     if (options.readOnly) {
-      checkReadableVersion(db, path);
+      if (needsUpgrade(db, path)) {
+        // An older store is upgraded once through a writing connection, then read as asked.
+        db.close();
+        openDatabase(path, { ...options, readOnly: false }).close();
+        return openDatabase(path, options);
+      }
     } else {
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = NORMAL");
@@ -71,16 +76,11 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Databa
   }
 }
 
-function checkReadableVersion(db: DatabaseSync, path: string): void {
+/** Whether a store opened for reading has an older schema (a newer one is an error). */
+function needsUpgrade(db: DatabaseSync, path: string): boolean {
   const version = schemaVersion(db);
   if (version > SCHEMA_VERSION) throw newerVersionError(path, version, SCHEMA_VERSION);
-  if (version < SCHEMA_VERSION) {
-    throw openError(
-      path,
-      `schema version ${version} is older than this bufferbane's (${SCHEMA_VERSION})`,
-      { hint: "open it once for writing (record a run) to upgrade it" },
-    );
-  }
+  return version < SCHEMA_VERSION;
 }
 
 function checkFolder(path: string): void {

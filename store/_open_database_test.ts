@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { BufferbaneError, ErrorCode } from "../core/errors.ts";
 import { openDatabase } from "./_open_database.ts";
+import { MIGRATIONS, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
 import { storePath, withTempDir } from "./_testing.ts";
 
 Deno.test("openDatabase() removes a new file again when its migration fails", async () => {
@@ -31,6 +32,18 @@ Deno.test("openDatabase() sets WAL, synchronous NORMAL and the busy timeout", as
     assert.equal(pragma("journal_mode"), "wal");
     assert.equal(pragma("synchronous"), 1);
     assert.equal(pragma("busy_timeout"), 1234);
+    db.close();
+  });
+});
+
+Deno.test("openDatabase() for reading upgrades a store of an older schema first", async () => {
+  await withTempDir((dir) => {
+    const path = storePath(dir);
+    openDatabase(path, { readOnly: false, busyTimeout: 100, migrations: MIGRATIONS.slice(0, 1) })
+      .close();
+    const db = openDatabase(path, { readOnly: true, busyTimeout: 100 });
+    assert.equal(schemaVersion(db), SCHEMA_VERSION);
+    assert.throws(() => db.exec("CREATE TABLE nope (x)"), /readonly/i);
     db.close();
   });
 });

@@ -2,6 +2,8 @@
  * Buffers samples, events and test results in memory and writes them in one transaction per
  * flush (by default once a second). A failed write loses nothing and throws nothing: the rows
  * stay buffered, the failure is reported once through `onError`, and the next flush retries.
+ * About once a minute a flush also brings the store's rollups up to date, a bounded amount of
+ * work at a time.
  *
  * @module
  */
@@ -51,7 +53,28 @@ export interface BatchWriterOptions {
    * @default {does nothing}
    */
   onRecovered?: (written: number) => void;
+  /**
+   * Milliseconds between rollup refreshes ({@linkcode Store.refreshRollups}), each done after
+   * a successful flush and limited to {@linkcode ROLLUP_ROWS_PER_FLUSH} raw rows; while the
+   * rollups lag behind (a store recorded by an older bufferbane), every flush goes on with
+   * the next slice. `0` turns refreshes off.
+   *
+   * @default {60_000}
+   */
+  rollupInterval?: number;
 }
+
+/**
+ * Most raw rows one flush rolls up (a few hundred milliseconds of work at most), so a
+ * recorder catching up on months of samples keeps probing on time.
+ *
+ * @example The budget
+ * ```ts
+ * import { ROLLUP_ROWS_PER_FLUSH } from "./batch_writer.ts";
+ * console.log(ROLLUP_ROWS_PER_FLUSH); // 100000
+ * ```
+ */
+export const ROLLUP_ROWS_PER_FLUSH = 100_000;
 
 /**
  * Batched, failure-tolerant writes to a {@linkcode Store}.
@@ -92,19 +115,23 @@ export class BatchWriter {
   #closed = false;
   #dropped = 0;
   #written = 0;
+  #rollupInterval: number;
+  #lastRollup = performance.now();
+  #rollupsBehind = false;
 
   /**
    * @param store The store to write to; it must stay open until {@linkcode close}.
    * @param options Flush interval, memory bound, error callback.
    */
   constructor(store: Store, options: BatchWriterOptions = {}) {
-    const { flushInterval = 1000, maxBuffered = 1_000_000 } = options;
+    const { flushInterval = 1000, maxBuffered = 1_000_000, rollupInterval = 60_000 } = options;
     if (!(maxBuffered >= 1)) throw new RangeError(`maxBuffered "${maxBuffered}" is below 1`);
     this.#store = store;
     this.#maxBuffered = maxBuffered;
     this.#onError = options.onError ??
       ((error) => console.error(`bufferbane: ${describeError(error)}`));
     this.#onRecovered = options.onRecovered;
+    this.#rollupInterval = rollupInterval;
     if (flushInterval > 0) {
       const timer = setInterval(() => this.flush(), flushInterval);
       Deno.unrefTimer(timer);
@@ -222,6 +249,7 @@ export class BatchWriter {
       this.#failing = false;
       this.#callback(() => this.#onRecovered?.(written));
     }
+    if (samples.length > 0) this.#refreshRollups();
     return true;
   }
 
@@ -236,6 +264,19 @@ export class BatchWriter {
     this.#timer = undefined;
     this.#closed = true;
     return this.flush();
+  }
+
+  #refreshRollups(): void {
+    if (this.#rollupInterval <= 0) return;
+    const now = performance.now();
+    if (!this.#rollupsBehind && now - this.#lastRollup < this.#rollupInterval) return;
+    this.#lastRollup = now;
+    try {
+      this.#rollupsBehind = !this.#store.refreshRollups({ maxRows: ROLLUP_ROWS_PER_FLUSH }).done;
+    } catch {
+      // Rollups are a cache that queries do without; the next flush reports a failing store.
+      this.#rollupsBehind = false;
+    }
   }
 
   #checkOpen(): void {

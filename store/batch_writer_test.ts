@@ -246,3 +246,45 @@ Deno.test("BatchWriter.close() stops the timer, flushes, and refuses more rows",
   assert.throws(() => writer.addSample(sample(1)), /BatchWriter is closed/);
   store.close();
 });
+
+Deno.test("BatchWriter refreshes rollups after flushes, a budget at a time, until caught up", async () => {
+  const { store, runId, seriesId } = setup(":memory:");
+  // Two days of one-second samples, as an older bufferbane would have left them.
+  const day = 86_400;
+  for (let part = 0; part < 2; part++) {
+    store.insertSamples(Array.from({ length: day }, (_, i): SampleRow => ({
+      seriesId,
+      ts: (part * day + i) * 1000,
+      value: 10,
+      status: "ok",
+      runId,
+    })));
+  }
+  const marked = () =>
+    (store.db.prepare("SELECT rolled_until FROM rollup_marks").get() as
+      | { rolled_until: number }
+      | undefined)?.rolled_until ?? 0;
+  const writer = new BatchWriter(store, { flushInterval: 0, rollupInterval: 1 });
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const marks: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    writer.addSample({ seriesId, ts: 2 * day * 1000 + i, value: 10, status: "ok", runId });
+    writer.flush();
+    marks.push(marked());
+  }
+  // Each flush rolls up a slice of at most ROLLUP_ROWS_PER_FLUSH rows (plus one window).
+  assert.ok(marks[0]! > 0 && marks[0]! <= 36 * 3_600_000, `${marks}`);
+  assert.ok(marks[1]! > marks[0]!, `${marks}`);
+  assert.equal(marks[3], 2 * day * 1000 - 60_000);
+  writer.close();
+  store.close();
+});
+
+Deno.test("BatchWriter with rollupInterval 0 leaves rollups alone", () => {
+  const { store, sample } = setup(":memory:");
+  const writer = new BatchWriter(store, { flushInterval: 0, rollupInterval: 0 });
+  writer.addSamples(Array.from({ length: 300 }, (_, i) => ({ ...sample(i), ts: i * 1000 })));
+  writer.close();
+  assert.equal(store.db.prepare("SELECT count(*) AS n FROM rollup_marks").get()?.n, 0);
+  store.close();
+});

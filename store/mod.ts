@@ -1,6 +1,7 @@
 /**
  * The bufferbane store: a plain SQLite file (WAL) of runs, series, samples, events and test
- * results, with batched failure-tolerant writes, bucketed aggregates and streaming export.
+ * results, with batched failure-tolerant writes, bucketed aggregates (exact from raw samples,
+ * or fast from per-minute and per-hour rollups) and streaming export.
  *
  * @example Record a run, then summarize it
  * ```ts
@@ -26,9 +27,11 @@
  * @module
  */
 export { Store, type StoreOptions, type WriteBatch } from "./store.ts";
-export { BatchWriter, type BatchWriterOptions } from "./batch_writer.ts";
+export { BatchWriter, type BatchWriterOptions, ROLLUP_ROWS_PER_FLUSH } from "./batch_writer.ts";
 export { aggregateSamples } from "./aggregate.ts";
 export { exportSamples } from "./export.ts";
+export { rollupAggregate, rollupHistogram } from "./rollup_query.ts";
+export { refreshRollups } from "./rollup_refresh.ts";
 export {
   isProcessAlive,
   type RecoveredRun,
@@ -61,13 +64,19 @@ export type {
   EventRow,
   ExportQuery,
   ExportRow,
+  HistogramBin,
   RangeQuery,
   RawSample,
+  RefreshRollupsOptions,
+  RefreshRollupsResult,
+  RollupRow,
   RunEnd,
   RunInfo,
   RunRecord,
   SampleRow,
+  SeriesEntry,
   SeriesFilter,
+  SeriesHistogram,
   SeriesInfo,
   SeriesKey,
   StoredEvent,

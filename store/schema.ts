@@ -70,6 +70,33 @@
  *   INDEX test_results_ts (ts)
  * ```
  *
+ * Version 2 adds rollups: per-minute and per-hour summaries of each series, so that charts
+ * over weeks read thousands of rows instead of millions (see `rollup_refresh.ts` and
+ * `rollup_query.ts`). They are a cache: every figure can be computed again from `samples`.
+ *
+ * ```text
+ * rollups       one row per series x width x bucket that holds samples
+ *   series_id         INTEGER NOT NULL -> series.id
+ *   width             INTEGER NOT NULL          60000 (minute) or 3600000 (hour)
+ *   bucket_start      INTEGER NOT NULL          ms, a multiple of width
+ *   count             INTEGER NOT NULL          rows, lost and failed included
+ *   lost              INTEGER NOT NULL          rows whose status is not ok
+ *   ok_count          INTEGER NOT NULL          ok rows with a value
+ *   min, max          REAL                      NULL when ok_count = 0
+ *   sum, sum_sq       REAL NOT NULL             of the ok values, and of their squares
+ *   first_ok, last_ok REAL                      first and last ok value in time order
+ *   ipdv_sum          REAL NOT NULL             sum of |v(i) - v(i-1)| over consecutive ok values
+ *   ipdv_count        INTEGER NOT NULL          how many such differences
+ *   sketch            BLOB NOT NULL             log-binned counts of the ok values (1 % bins)
+ *   PRIMARY KEY (series_id, width, bucket_start)   WITHOUT ROWID
+ *
+ * rollup_marks  how far each series is rolled up
+ *   series_id         INTEGER PRIMARY KEY -> series.id
+ *   rolled_until      INTEGER NOT NULL          ms, a whole minute: every minute before it has
+ *                                               its rollup, every hour ending by it too; a
+ *                                               write of an earlier sample moves it back
+ * ```
+ *
  * Foreign keys are declared for readers of the schema but not enforced (`PRAGMA
  * foreign_keys` stays off), which keeps ingest fast.
  *
@@ -174,6 +201,34 @@ CREATE TABLE test_results (
   summary TEXT NOT NULL
 );
 CREATE INDEX test_results_ts ON test_results (ts);
+`,
+  },
+  {
+    version: 2,
+    description: "Create rollups and rollup_marks: per-minute and per-hour series summaries",
+    sql: `
+CREATE TABLE rollups (
+  series_id INTEGER NOT NULL REFERENCES series (id),
+  width INTEGER NOT NULL CHECK (width IN (60000, 3600000)),
+  bucket_start INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  lost INTEGER NOT NULL,
+  ok_count INTEGER NOT NULL,
+  min REAL,
+  max REAL,
+  sum REAL NOT NULL,
+  sum_sq REAL NOT NULL,
+  first_ok REAL,
+  last_ok REAL,
+  ipdv_sum REAL NOT NULL,
+  ipdv_count INTEGER NOT NULL,
+  sketch BLOB NOT NULL,
+  PRIMARY KEY (series_id, width, bucket_start)
+) WITHOUT ROWID;
+CREATE TABLE rollup_marks (
+  series_id INTEGER PRIMARY KEY REFERENCES series (id),
+  rolled_until INTEGER NOT NULL
+);
 `,
   },
 ];

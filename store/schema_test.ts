@@ -15,7 +15,15 @@ Deno.test("migrate() creates every table in an empty file and sets user_version"
     assert.equal(schemaVersion(db), 0);
     assert.deepEqual(migrate(db), MIGRATIONS.map((m) => m.version));
     assert.equal(schemaVersion(db), SCHEMA_VERSION);
-    assert.deepEqual(tableNames(db), ["events", "runs", "samples", "series", "test_results"]);
+    assert.deepEqual(tableNames(db), [
+      "events",
+      "rollup_marks",
+      "rollups",
+      "runs",
+      "samples",
+      "series",
+      "test_results",
+    ]);
     const indexes = (db.prepare("PRAGMA index_list(samples)").all() as { name: string }[])
       .map((row) => row.name);
     assert.deepEqual(indexes, ["samples_series_ts"]);

@@ -19,9 +19,12 @@ import {
 import { storeWriteError } from "./_write_error.ts";
 import { OPEN_END, OPEN_START, RangeScanner } from "./_scan_range.ts";
 import { seriesWhere } from "./_series_filter.ts";
+import { floorTo, MINUTE_MS } from "./_time_grid.ts";
 import { aggregateSamples } from "./aggregate.ts";
 import { exportSamples } from "./export.ts";
 import { type RecoveredRun, recoverInterruptedRuns } from "./recover.ts";
+import { rollupAggregate, rollupHistogram } from "./rollup_query.ts";
+import { refreshRollups } from "./rollup_refresh.ts";
 import { RUN_STATUSES, type RunStatus, sampleStatusFromCode } from "./status.ts";
 import type {
   AggregateQuery,
@@ -32,11 +35,16 @@ import type {
   ExportRow,
   RangeQuery,
   RawSample,
+  RefreshRollupsOptions,
+  RefreshRollupsResult,
+  RollupRow,
   RunEnd,
   RunInfo,
   RunRecord,
   SampleRow,
+  SeriesEntry,
   SeriesFilter,
+  SeriesHistogram,
   SeriesInfo,
   SeriesKey,
   StoredEvent,
@@ -402,10 +410,16 @@ export class Store {
     const samples = batch.samples ?? [];
     const events = (batch.events ?? []).map(prepareEvent);
     const tests = (batch.testResults ?? []).map(prepareTestResult);
-    for (const row of samples) checkSample(row);
+    const earliest = new Map<number, number>();
+    for (const row of samples) {
+      checkSample(row);
+      const seen = earliest.get(row.seriesId);
+      if (seen === undefined || row.ts < seen) earliest.set(row.seriesId, row.ts);
+    }
     if (samples.length + events.length + tests.length === 0) return;
     this.#write(() => {
       this.#insertSamples(samples);
+      this.#reopenRollups(earliest);
       if (events.length > 0) {
         const insert = this.#statement(
           `INSERT INTO events (run_id, ts, kind, severity, series_id, message, data)
@@ -446,6 +460,32 @@ export class Store {
        ORDER BY plugin, target, interface, server, metric, unit, id`,
     ).all(...params);
     return rows.map((row) => ({ ...row }) as unknown as SeriesInfo);
+  }
+
+  /**
+   * Lists series matching a filter, like {@linkcode listSeries} but without counting their
+   * samples, so it stays instant on a store of months.
+   *
+   * @param filter Exact matches; fields left out match everything.
+   * @returns The series, ordered by plugin, target, interface, server, metric, unit.
+   *
+   * @example Finding the series of one interface
+   * ```ts
+   * import { Store } from "./store.ts";
+   * const store = Store.open(":memory:");
+   * store.seriesId({ plugin: "icmp", target: "a", interface: "eth0", server: "", metric: "rtt", unit: "ms" });
+   * store.seriesId({ plugin: "icmp", target: "a", interface: "wlan0", server: "", metric: "rtt", unit: "ms" });
+   * console.log(store.findSeries({ interface: "wlan0" }).map((s) => s.id)); // [ 2 ]
+   * store.close();
+   * ```
+   */
+  findSeries(filter: SeriesFilter = {}): SeriesEntry[] {
+    const { where, params } = seriesWhere(filter);
+    const rows = this.db.prepare(
+      `SELECT id, plugin, target, interface, server, metric, unit FROM series ${where}
+       ORDER BY plugin, target, interface, server, metric, unit, id`,
+    ).all(...params);
+    return rows.map((row) => ({ ...row }) as unknown as SeriesEntry);
   }
 
   /**
@@ -507,6 +547,101 @@ export class Store {
    */
   aggregate(query: AggregateQuery): AggregateRow[] {
     return aggregateSamples(this.db, query);
+  }
+
+  /**
+   * Summarizes samples per series and per bucket like {@linkcode aggregate}, reading the
+   * rollups where they cover the period (see {@linkcode rollupAggregate}): a month of
+   * one-second data in hour buckets reads hundreds of rows, not millions. Counts, min, avg,
+   * max, stddev and IPDV are exact; percentiles of buckets that include rollups are within
+   * 1 % of the exact ones. Buckets that are not whole minutes are read raw.
+   *
+   * @param query Series, half-open time range, bucket width.
+   * @returns One row per series per non-empty bucket.
+   *
+   * @example Minute buckets of rolled-up samples
+   * ```ts
+   * import { Store } from "./store.ts";
+   * const store = Store.open(":memory:");
+   * const runId = store.startRun({
+   *   startedAt: 0, recipeName: "demo", recipeText: "", effectiveRecipe: {}, toolVersion: "0.1.0",
+   * });
+   * const seriesId = store.seriesId({
+   *   plugin: "ping", target: "a", interface: "", server: "", metric: "rtt", unit: "ms",
+   * });
+   * store.insertSamples(Array.from({ length: 600 }, (_, i) => ({
+   *   seriesId, ts: i * 1000, value: i % 60, status: "ok" as const, runId,
+   * })));
+   * store.refreshRollups();
+   * const [first] = store.rollupAggregate({ seriesIds: [seriesId], bucketMs: 60_000 });
+   * console.log(first?.count, first?.max, first?.exact); // 60 59 false
+   * store.close();
+   * ```
+   */
+  rollupAggregate(query: AggregateQuery): RollupRow[] {
+    return rollupAggregate(this.db, query);
+  }
+
+  /**
+   * The distribution of each series' ok values over a period, in bins about 2 % wide, read
+   * from the rollups where they cover it (see {@linkcode rollupHistogram}).
+   *
+   * @param query Series and half-open time range.
+   * @returns One histogram per series with samples in the period.
+   *
+   * @example Counting values in bins
+   * ```ts
+   * import { Store } from "./store.ts";
+   * const store = Store.open(":memory:");
+   * const runId = store.startRun({
+   *   startedAt: 0, recipeName: "demo", recipeText: "", effectiveRecipe: {}, toolVersion: "0.1.0",
+   * });
+   * const seriesId = store.seriesId({
+   *   plugin: "ping", target: "a", interface: "", server: "", metric: "rtt", unit: "ms",
+   * });
+   * store.insertSamples([5, 5, 5, 50].map((value, i) => ({ seriesId, ts: i, value, status: "ok" as const, runId })));
+   * console.log(store.rollupHistogram({ seriesIds: [seriesId] })[0]?.bins.map((b) => b.count)); // [ 3, 1 ]
+   * store.close();
+   * ```
+   */
+  rollupHistogram(query: RangeQuery): SeriesHistogram[] {
+    return rollupHistogram(this.db, query);
+  }
+
+  /**
+   * Rolls up the closed minutes and hours not rolled up yet (see {@linkcode refreshRollups}),
+   * so {@linkcode rollupAggregate} and {@linkcode rollupHistogram} read little. A
+   * {@linkcode BatchWriter} calls it about once a minute; queries are right without it, only
+   * slower.
+   *
+   * @param options Grace period, end, row budget, series.
+   * @returns Rows read, rollups written, whether it finished.
+   * @throws {BufferbaneError} `STORE_WRITE` when a write fails (what was finished is kept).
+   *
+   * @example Rolling up an hour of samples
+   * ```ts
+   * import { Store } from "./store.ts";
+   * const store = Store.open(":memory:");
+   * const runId = store.startRun({
+   *   startedAt: 0, recipeName: "demo", recipeText: "", effectiveRecipe: {}, toolVersion: "0.1.0",
+   * });
+   * const seriesId = store.seriesId({
+   *   plugin: "ping", target: "a", interface: "", server: "", metric: "rtt", unit: "ms",
+   * });
+   * store.insertSamples(Array.from({ length: 3700 }, (_, i) => ({
+   *   seriesId, ts: i * 1000, value: 12, status: "ok" as const, runId,
+   * })));
+   * console.log(store.refreshRollups({ graceMs: 0 })); // { rowsRead: 3660, minutes: 61, hours: 1, done: true }
+   * store.close();
+   * ```
+   */
+  refreshRollups(options: RefreshRollupsOptions = {}): RefreshRollupsResult {
+    try {
+      return refreshRollups(this.db, options);
+    } catch (error) {
+      if (error instanceof RangeError) throw error;
+      throw storeWriteError(this.path, error);
+    }
   }
 
   /**
@@ -684,6 +819,18 @@ export class Store {
         insert.run(...args);
       }
     }
+  }
+
+  /**
+   * Moves back the rollup mark of every series that just got a sample before it, so the
+   * rollups covering that minute are read raw until they are rolled up again.
+   */
+  #reopenRollups(earliest: Map<number, number>): void {
+    if (earliest.size === 0) return;
+    const reopen = this.#statement(
+      "UPDATE rollup_marks SET rolled_until = ?1 WHERE series_id = ?2 AND rolled_until > ?1",
+    );
+    for (const [seriesId, ts] of earliest) reopen.run(floorTo(Math.round(ts), MINUTE_MS), seriesId);
   }
 
   #insertTestResult(row: SQLInputValue[]) {

@@ -500,3 +500,157 @@ export interface ExportRow {
   /** The run that recorded it. */
   runId: number;
 }
+
+/**
+ * A series as {@linkcode Store.findSeries} lists it: its id and key, without counting its
+ * samples.
+ *
+ * @example An ICMP series on an interface
+ * ```ts
+ * import type { SeriesEntry } from "./types.ts";
+ * const entry: SeriesEntry = {
+ *   id: 3, plugin: "icmp", target: "1.1.1.1", interface: "wlan0", server: "", metric: "rtt", unit: "ms",
+ * };
+ * ```
+ */
+export interface SeriesEntry extends SeriesKey {
+  /** Stored id. */
+  id: number;
+}
+
+/**
+ * One bucket of one series from {@linkcode Store.rollupAggregate}: an {@linkcode AggregateRow}
+ * with a few more figures. `count`, `lost`, `okCount`, `min`, `avg`, `max`, `stddev` and
+ * `ipdv` are exact; the percentiles are exact when `exact` is `true` and otherwise within 1 %
+ * (relative) of the exact ones.
+ *
+ * @example A bucket read from rollups
+ * ```ts
+ * import type { RollupRow } from "./types.ts";
+ * const row: RollupRow = {
+ *   seriesId: 1, bucketStart: 0, count: 3600, lost: 4, okCount: 3596, min: 12.1, avg: 15.2,
+ *   max: 61.8, p50: 14.9, p95: 17.3, p99: 22.5, stddev: 1.4, ipdv: 0.8, exact: false,
+ * };
+ * ```
+ */
+export interface RollupRow extends AggregateRow {
+  /** Ok rows with a value: what min, avg, max and the percentiles are computed over. */
+  okCount: number;
+  /** Sample standard deviation of the ok values (`n - 1`), `null` below two values. */
+  stddev: number | null;
+  /**
+   * Mean absolute difference of consecutive ok values inside the bucket (IPDV, the jitter
+   * figure of irtt), `null` below two values.
+   */
+  ipdv: number | null;
+  /** Whether the percentiles are exact (computed from raw values only). */
+  exact: boolean;
+}
+
+/**
+ * One bin of a {@linkcode SeriesHistogram}: values in `[lower, upper]`, about 2 % wide.
+ *
+ * @example The bin around 15 ms
+ * ```ts
+ * import type { HistogramBin } from "./types.ts";
+ * const bin: HistogramBin = { lower: 14.86, upper: 15.16, value: 15.01, count: 1200 };
+ * ```
+ */
+export interface HistogramBin {
+  /** Smallest value of the bin. */
+  lower: number;
+  /** Largest value of the bin. */
+  upper: number;
+  /** The value the bin stands for, within 1 % of every value in it. */
+  value: number;
+  /** How many ok values fell into it. */
+  count: number;
+}
+
+/**
+ * The distribution of one series' ok values over a period, from
+ * {@linkcode Store.rollupHistogram}.
+ *
+ * @example A histogram with two bins
+ * ```ts
+ * import type { SeriesHistogram } from "./types.ts";
+ * const histogram: SeriesHistogram = {
+ *   seriesId: 1, count: 3, lost: 1, okCount: 2, min: 10, max: 20,
+ *   bins: [
+ *     { lower: 9.9, upper: 10.1, value: 10, count: 1 },
+ *     { lower: 19.8, upper: 20.2, value: 20, count: 1 },
+ *   ],
+ * };
+ * ```
+ */
+export interface SeriesHistogram {
+  /** Series id. */
+  seriesId: number;
+  /** Rows in the period, lost and failed ones included. */
+  count: number;
+  /** Rows whose status is not `"ok"`. */
+  lost: number;
+  /** Ok rows with a value. */
+  okCount: number;
+  /** Smallest ok value, `null` when none. */
+  min: number | null;
+  /** Largest ok value, `null` when none. */
+  max: number | null;
+  /** Non-empty bins in ascending order of value. */
+  bins: HistogramBin[];
+}
+
+/**
+ * Options for {@linkcode Store.refreshRollups}.
+ *
+ * @example Catching up a little at a time
+ * ```ts
+ * import type { RefreshRollupsOptions } from "./types.ts";
+ * const options: RefreshRollupsOptions = { maxRows: 100_000 };
+ * ```
+ */
+export interface RefreshRollupsOptions {
+  /**
+   * A minute is rolled up once the series holds a sample at least this long after the
+   * minute's end, so samples still on their way (a probe waiting for its timeout) are not
+   * left out. Samples that come later anyway are not lost: their minute is rolled up again.
+   *
+   * @default {60_000}
+   */
+  graceMs?: number;
+  /** Roll up nothing at or after this time. */
+  until?: number;
+  /**
+   * Stop once this many raw rows were read (after finishing the current window), so a
+   * recorder catching up on a large store keeps its pace; call again to go on.
+   *
+   * @default {Infinity}
+   */
+  maxRows?: number;
+  /**
+   * Only these series.
+   *
+   * @default {every series}
+   */
+  seriesIds?: readonly number[];
+}
+
+/**
+ * What {@linkcode Store.refreshRollups} did.
+ *
+ * @example Nothing left to do
+ * ```ts
+ * import type { RefreshRollupsResult } from "./types.ts";
+ * const result: RefreshRollupsResult = { rowsRead: 0, minutes: 0, hours: 0, done: true };
+ * ```
+ */
+export interface RefreshRollupsResult {
+  /** Raw rows read. */
+  rowsRead: number;
+  /** Minute rollups written. */
+  minutes: number;
+  /** Hour rollups written. */
+  hours: number;
+  /** `false` when it stopped at `maxRows` with minutes left to roll up. */
+  done: boolean;
+}
