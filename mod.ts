@@ -66,6 +66,17 @@ export { builtinPlugins, builtinRegistry } from "./plugins/builtin.ts";
 export { createDnsPlugin } from "./plugins/dns.ts";
 export { createIcmpPlugin } from "./plugins/icmp.ts";
 export { VERSION } from "./core/version.ts";
+export {
+  BatchWriter,
+  type SampleRow,
+  type SeriesFilter,
+  type SeriesInfo,
+  type SeriesKey,
+  Store,
+  type StoreOptions,
+} from "./store/mod.ts";
+export { generateSyntheticStore, type SyntheticOptions } from "./synthetic/generate.ts";
+export { type SeriesStats, seriesStats } from "./core/series_stats.ts";
 
 if (import.meta.main) {
   // No top-level await here: custom plugins import this module, and a pending top-level await
