@@ -102,6 +102,7 @@ export function buildProgram(): { program: Command; result: { code: number } } {
     .option("--server <name>", "only this server")
     .option("--metric <name>", "only this metric")
     .option("--output <file>", "write here instead of stdout")
+    .option("--redact", "mask host names and addresses (the same token for the same name)")
     .option("--db <path>", "store path (default: $BUFFERBANE_DB or bufferbane.db)")
     .action(async (flags) => {
       result.code = await (await import("./export.ts")).exportCommand(flags);
@@ -163,6 +164,39 @@ export function buildProgram(): { program: Command; result: { code: number } } {
     .option("--db <path>", "store path (default: $BUFFERBANE_DB or bufferbane.db)")
     .action(async (flags) => {
       result.code = await (await import("./charts.ts")).chartsCommand(flags);
+    });
+
+  const lab = program.command("lab")
+    .description("Namespace lab with a known bottleneck, loss and delay to test against (root)");
+  lab.command("up")
+    .description("Bring the lab up with a scenario, or apply another scenario to it")
+    .argument("[scenario]", "scenario name (see lab scenarios) or TOML file (default clean)")
+    .action(async (scenario) => {
+      result.code = await (await import("./lab.ts")).labUpCommand(scenario);
+    });
+  lab.command("down")
+    .description("Remove the lab: namespaces, relay, dnsmasq, state")
+    .action(async () => {
+      result.code = await (await import("./lab.ts")).labDownCommand();
+    });
+  lab.command("status")
+    .description("Show the lab's scenario, ground truth, processes, queues and loss rules")
+    .option("--json", "print JSON")
+    .action(async (flags) => {
+      result.code = await (await import("./lab.ts")).labStatusCommand(flags);
+    });
+  lab.command("scenarios")
+    .description("List the lab's scenarios with what each makes true")
+    .option("--json", "print JSON")
+    .action(async (flags) => {
+      result.code = (await import("./lab.ts")).labScenariosCommand(flags);
+    });
+  lab.command("exec")
+    .description("Run a command in the lab's client namespace, e.g. lab exec -- ip addr")
+    .argument("<command...>", "the command and its arguments (after --)")
+    .allowUnknownOption()
+    .action(async (argv) => {
+      result.code = await (await import("./lab.ts")).labExecCommand(argv);
     });
 
   return { program, result };

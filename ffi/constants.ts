@@ -15,7 +15,44 @@
  * console.log(AF.INET6); // 10
  * ```
  */
-export const AF = { INET: 2, INET6: 10 } as const;
+export const AF = { INET: 2, INET6: 10, PACKET: 17 } as const;
+
+/**
+ * Ethernet protocol numbers (`ETH_P_*`), in host order: packet sockets want them in network
+ * order (`sockaddr_ll.sll_protocol`, the `protocol` argument of `socket`).
+ *
+ * @example Every protocol, for a packet socket that sees all frames
+ * ```ts
+ * import { ETH_P } from "./constants.ts";
+ * console.log(ETH_P.ALL); // 3
+ * ```
+ */
+export const ETH_P = { ALL: 0x0003, IP: 0x0800, ARP: 0x0806, IPV6: 0x86dd } as const;
+
+/**
+ * Packet socket constants (`PACKET_*`): the frame types found in `sockaddr_ll.sll_pkttype`,
+ * and the options at level `SOL_PACKET`.
+ *
+ * @example A frame this host sent is `OUTGOING`
+ * ```ts
+ * import { PACKET } from "./constants.ts";
+ * console.log(PACKET.OUTGOING, PACKET.IGNORE_OUTGOING); // 4 23
+ * ```
+ */
+export const PACKET = {
+  /** `sll_pkttype`: addressed to this host. */
+  HOST: 0,
+  /** `sll_pkttype`: a broadcast frame. */
+  BROADCAST: 1,
+  /** `sll_pkttype`: a multicast frame. */
+  MULTICAST: 2,
+  /** `sll_pkttype`: addressed to another host (seen because the link delivers everything). */
+  OTHERHOST: 3,
+  /** `sll_pkttype`: sent by this host, looped back to packet sockets. */
+  OUTGOING: 4,
+  /** Option: do not loop frames this host sends back to the socket (Linux 4.20+). */
+  IGNORE_OUTGOING: 23,
+} as const;
 
 /**
  * Socket types and the flags that can be or-ed into them (`SOCK_*`).
@@ -56,7 +93,7 @@ export const IPPROTO = {
  * console.log(SOL.SOCKET); // 1
  * ```
  */
-export const SOL = { SOCKET: 1, IP: 0, IPV6: 41, RAW: 255 } as const;
+export const SOL = { SOCKET: 1, IP: 0, IPV6: 41, RAW: 255, PACKET: 263 } as const;
 
 /**
  * Options at level `SOL_SOCKET` (`SO_*`).

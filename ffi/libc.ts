@@ -4,7 +4,9 @@
  *
  * Every call is synchronous on the JavaScript thread except `poll`, which is declared
  * `nonblocking` (it runs on a worker thread and returns a promise); `errno` is therefore only
- * meaningful right after a synchronous call (see `errno.ts`).
+ * meaningful right after a synchronous call (see `errno.ts`). `ppoll` is synchronous on
+ * purpose: it blocks the JavaScript thread until its deadline, which only a process that does
+ * nothing else may do (the lab's delay relay, see `wait.ts`).
  *
  * `ssize_t` results come back as `bigint`; pointers are passed as `buffer` (a `Uint8Array`
  * whose memory the call reads or writes) so that no raw pointer leaves this layer except inside
@@ -41,6 +43,12 @@ const SYMBOLS = {
   shutdown: { parameters: ["i32", "i32"], result: "i32" },
   // int poll(struct pollfd *fds, nfds_t nfds, int timeout);  -- on a worker thread
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  // int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo_p,
+  //           const sigset_t *sigmask);  -- BLOCKS the JavaScript thread; nanosecond timeout
+  ppoll: { parameters: ["buffer", "u64", "buffer", "pointer"], result: "i32" },
+  // int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
+  //           unsigned long arg5);
+  prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
   // int eventfd(unsigned int initval, int flags);
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   // ssize_t read(int fd, void *buf, size_t count);

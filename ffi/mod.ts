@@ -2,7 +2,9 @@
  * Sockets through Deno FFI on Linux (needs `--allow-ffi`; nothing is opened at import time):
  * ICMP echo ({@linkcode IcmpSocket}), UDP ({@linkcode UdpSocket}) and a TCP client
  * ({@linkcode TcpSocket}), each bindable to an interface and giving kernel timestamps, all
- * waiting through one shared {@linkcode Reactor} that never blocks the event loop.
+ * waiting through one shared {@linkcode Reactor} that never blocks the event loop; and whole
+ * Ethernet frames through packet sockets ({@linkcode PacketSocket}) for the lab's delay relay,
+ * which waits with {@linkcode blockingWait} in a process of its own.
  *
  * @example Round-trip time of one ping from kernel stamps
  * ```ts ignore
@@ -43,6 +45,7 @@ export {
   parseIpAddress,
 } from "./ip_address.ts";
 export { ffiAllowed, type Libc, libc } from "./libc.ts";
+export { PacketSocket, type PacketSocketOptions, type ReceivedFrame } from "./packet_socket.ts";
 export {
   DRAIN_BUDGET,
   Reactor,
@@ -61,4 +64,5 @@ export {
   UdpSocket,
   type UdpSocketOptions,
 } from "./udp_socket.ts";
+export { blockingWait, setTimerSlack } from "./wait.ts";
 export type { SendStamp } from "./_send_stamps.ts";

@@ -4,6 +4,8 @@
  * ```text
  * sockaddr_in   (16 B)  0 family u16 | 2 port u16 BE | 4 addr[4] | 8 zero[8]
  * sockaddr_in6  (28 B)  0 family u16 | 2 port u16 BE | 4 flowinfo u32 | 8 addr[16] | 24 scope_id u32
+ * sockaddr_ll   (20 B)  0 family u16 | 2 protocol u16 BE | 4 ifindex i32 | 8 hatype u16
+ *                       10 pkttype u8 | 11 halen u8 | 12 addr[8]
  * pollfd        (8 B)   0 fd i32 | 4 events i16 | 6 revents i16
  * iovec         (16 B)  0 base ptr | 8 len u64
  * msghdr        (56 B)  0 name ptr | 8 namelen u32 | 16 iov ptr | 24 iovlen u64
@@ -227,6 +229,130 @@ export function decodeSockaddr(
 export function decodeTimespec(bytes: Uint8Array, offset = 0): bigint {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return view.getBigInt64(offset, true) * 1_000_000_000n + view.getBigInt64(offset + 8, true);
+}
+
+/**
+ * Encodes a `struct timespec` (for `ppoll`'s timeout).
+ *
+ * @param ns Nanoseconds, at least 0.
+ * @returns 16 bytes: seconds, then nanoseconds.
+ *
+ * @example One and a half seconds
+ * ```ts
+ * import { decodeTimespec, encodeTimespec } from "./structs.ts";
+ * const bytes = encodeTimespec(1_500_000_000n);
+ * console.log(bytes.length, decodeTimespec(bytes)); // 16 1500000000n
+ * ```
+ */
+export function encodeTimespec(ns: bigint): Uint8Array {
+  const bytes = allocate(16);
+  const view = new DataView(bytes.buffer);
+  const clamped = ns < 0n ? 0n : ns;
+  view.setBigInt64(0, clamped / 1_000_000_000n, true);
+  view.setBigInt64(8, clamped % 1_000_000_000n, true);
+  return bytes;
+}
+
+/**
+ * Size of `struct sockaddr_ll`, the address of a packet socket.
+ *
+ * @example The length to pass to bind
+ * ```ts
+ * import { SOCKADDR_LL_SIZE } from "./structs.ts";
+ * console.log(SOCKADDR_LL_SIZE); // 20
+ * ```
+ */
+export const SOCKADDR_LL_SIZE = 20;
+
+/** A link-layer address (`struct sockaddr_ll`) as a packet socket uses it. */
+export interface LinkLayerAddress {
+  /** Ethernet protocol in host order, e.g. `ETH_P.ALL` (encoded big endian). */
+  protocol: number;
+  /** Interface index. */
+  ifindex: number;
+  /**
+   * Frame type on receive: one of `PACKET.HOST`, `BROADCAST`, `MULTICAST`, `OTHERHOST`,
+   * `OUTGOING`.
+   *
+   * @default {0}
+   */
+  pktType?: number;
+  /**
+   * ARP hardware type (`ARPHRD_ETHER` = 1 for Ethernet).
+   *
+   * @default {0}
+   */
+  hardwareType?: number;
+  /**
+   * Hardware address, at most 8 bytes.
+   *
+   * @default {empty}
+   */
+  address?: Uint8Array;
+}
+
+/**
+ * Encodes a `struct sockaddr_ll`, e.g. to bind a packet socket to one interface.
+ *
+ * @param address Protocol, interface index and optional fields.
+ * @returns 20 bytes.
+ * @throws {RangeError} For a hardware address longer than 8 bytes.
+ *
+ * @example Every protocol on interface 3
+ * ```ts
+ * import { encodeSockaddrLl } from "./structs.ts";
+ * const bytes = encodeSockaddrLl({ protocol: 0x0003, ifindex: 3 });
+ * console.log(bytes.length, bytes[0], bytes[2], bytes[3], bytes[4]); // 20 17 0 3 3
+ * ```
+ */
+export function encodeSockaddrLl(address: LinkLayerAddress): Uint8Array {
+  const hardware = address.address ?? new Uint8Array(0);
+  if (hardware.length > 8) {
+    throw new RangeError(`Hardware address of ${hardware.length} bytes: expected at most 8`);
+  }
+  const bytes = allocate(SOCKADDR_LL_SIZE);
+  const view = new DataView(bytes.buffer);
+  view.setUint16(0, AF.PACKET, true);
+  view.setUint16(2, address.protocol, false);
+  view.setInt32(4, address.ifindex, true);
+  view.setUint16(8, address.hardwareType ?? 0, true);
+  bytes[10] = address.pktType ?? 0;
+  bytes[11] = hardware.length;
+  bytes.set(hardware, 12);
+  return bytes;
+}
+
+/**
+ * Decodes a `struct sockaddr_ll`, e.g. the source address `recvmsg` gives on a packet socket.
+ *
+ * @param bytes The buffer.
+ * @param length How many bytes the kernel wrote.
+ * @returns The address (with `pktType`, `hardwareType` and `address` always set), or
+ * `undefined` when the bytes are not a `sockaddr_ll`.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decodeSockaddrLl, encodeSockaddrLl } from "./structs.ts";
+ * const bytes = encodeSockaddrLl({ protocol: 0x0800, ifindex: 7, pktType: 4 });
+ * const decoded = decodeSockaddrLl(bytes);
+ * console.log(decoded?.protocol, decoded?.ifindex, decoded?.pktType); // 2048 7 4
+ * ```
+ */
+export function decodeSockaddrLl(
+  bytes: Uint8Array,
+  length: number = bytes.length,
+): Required<LinkLayerAddress> | undefined {
+  if (length < 12 || bytes.length < 12) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint16(0, true) !== AF.PACKET) return undefined;
+  const halen = Math.min(bytes[11]!, 8, Math.max(0, Math.min(length, bytes.length) - 12));
+  return {
+    protocol: view.getUint16(2, false),
+    ifindex: view.getInt32(4, true),
+    hardwareType: view.getUint16(8, true),
+    pktType: bytes[10]!,
+    address: bytes.slice(12, 12 + halen),
+  };
 }
 
 /** A file descriptor and the events to wait for. */

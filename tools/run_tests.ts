@@ -10,9 +10,13 @@
 
 /**
  * Debian packages the test suite uses: a real DNS server, the sqlite3 CLI, iproute2 and
- * nftables for the namespace tests, fping as a peer, and the fonts the charts draw with.
+ * nftables for the namespace tests, fping as a peer, the fonts the charts draw with, and
+ * ethtool and iperf3 for the namespace lab and its truth tests.
  */
-const PACKAGES = ["dnsmasq-base", "sqlite3", "iproute2", "nftables", "fping", "fonts-dejavu-core"];
+const PACKAGES = [
+  ...["dnsmasq-base", "sqlite3", "iproute2", "nftables", "fping", "fonts-dejavu-core"],
+  ...["ethtool", "iperf3"],
+];
 
 const isRoot = Deno.uid() === 0;
 

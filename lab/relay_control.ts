@@ -1,0 +1,138 @@
+/**
+ * Starts and stops the delay relay (`relay.ts`) as a detached process inside `bb-air`, with
+ * its pid file and log under the lab's state folder.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Journal } from "./journal.ts";
+import {
+  failedToStart,
+  isLabProcess,
+  readPidFile,
+  spawnDetached,
+  stopProcess,
+  waitUntil,
+} from "./processes.ts";
+import { relayArgs } from "./relay.ts";
+import type { ScenarioSettings } from "./scenario.ts";
+import { TOPOLOGY } from "./topology.ts";
+
+/**
+ * Files of the relay.
+ *
+ * @example
+ * ```ts
+ * import { RELAY_FILES } from "./relay_control.ts";
+ * console.log(RELAY_FILES.pidFile); // /run/bufferbane-lab/relay.pid
+ * ```
+ */
+export const RELAY_FILES = {
+  pidFile: `${TOPOLOGY.files.stateDir}/relay.pid`,
+  logFile: `${TOPOLOGY.files.stateDir}/relay.log`,
+} as const;
+
+const RELAY_SCRIPT = fileURLToPath(new URL("./relay.ts", import.meta.url));
+const CONFIG = fileURLToPath(new URL("../deno.json", import.meta.url));
+
+/**
+ * How long to wait for the relay to open its sockets (Deno start-up included).
+ *
+ * @example
+ * ```ts
+ * import { RELAY_START_TIMEOUT_MS } from "./relay_control.ts";
+ * console.log(RELAY_START_TIMEOUT_MS); // 20000
+ * ```
+ */
+export const RELAY_START_TIMEOUT_MS = 20_000;
+
+/**
+ * The pid of the running relay.
+ *
+ * @returns The pid, or `undefined` when no relay of the lab runs.
+ *
+ * @example
+ * ```ts ignore
+ * import { relayPid } from "./relay_control.ts";
+ * console.log(relayPid() ?? "no relay");
+ * ```
+ */
+export function relayPid(): number | undefined {
+  const pid = readPidFile(RELAY_FILES.pidFile);
+  return pid !== undefined && isLabProcess(pid, "relay.ts") ? pid : undefined;
+}
+
+/**
+ * Starts the relay with the scenario's WiFi-like delays and waits until it is ready; records
+ * how to stop it in the journal.
+ *
+ * @param scenario The scenario's settings (`wifi.up`, `wifi.down`).
+ * @param journal Receives the undo step.
+ * @returns The relay's pid.
+ * @throws {BufferbaneError} `SERVER` when it exits or is not ready in time (with its log).
+ *
+ * @example
+ * ```ts ignore
+ * import { Journal } from "./journal.ts";
+ * import { startRelay } from "./relay_control.ts";
+ * import { loadScenario } from "./scenario.ts";
+ * const pid = await startRelay(loadScenario("lossy-wifi"), new Journal());
+ * ```
+ */
+export async function startRelay(
+  scenario: Pick<ScenarioSettings, "wifi">,
+  journal: Journal,
+): Promise<number> {
+  await Deno.remove(RELAY_FILES.pidFile).catch(() => {});
+  const { up, down } = scenario.wifi;
+  const child = spawnDetached({
+    namespace: TOPOLOGY.namespaces.air,
+    argv: [
+      ...[Deno.execPath(), "run", "--allow-all", "--no-prompt", "--config", CONFIG],
+      RELAY_SCRIPT,
+      ...relayArgs({
+        clientSide: TOPOLOGY.interfaces.airClient,
+        routerSide: TOPOLOGY.interfaces.airRouter,
+        up: { delayMs: up.delay, jitterMs: up.jitter },
+        down: { delayMs: down.delay, jitterMs: down.jitter },
+        pidFile: RELAY_FILES.pidFile,
+      }),
+    ],
+    logFile: RELAY_FILES.logFile,
+    cwd: dirname(CONFIG),
+  });
+  journal.add("the delay relay", () => stopRelay(child.pid));
+  let exitCode: number | undefined;
+  child.exited.then((code) => exitCode = code);
+  const ready = await waitUntil(
+    () => exitCode !== undefined || readPidFile(RELAY_FILES.pidFile) === child.pid,
+    RELAY_START_TIMEOUT_MS,
+  );
+  if (exitCode !== undefined) {
+    failedToStart("the delay relay", RELAY_FILES.logFile, `exited with code ${exitCode}`);
+  }
+  if (!ready) {
+    failedToStart("the delay relay", RELAY_FILES.logFile, "not ready in time");
+  }
+  return child.pid;
+}
+
+/**
+ * Stops the relay (the one in the pid file, or `pid`). Safe to call when none runs.
+ *
+ * @param pid A relay pid known to the caller.
+ * @returns Pids that were stopped.
+ *
+ * @example
+ * ```ts ignore
+ * import { stopRelay } from "./relay_control.ts";
+ * await stopRelay();
+ * ```
+ */
+export async function stopRelay(pid: number | undefined = relayPid()): Promise<number[]> {
+  if (pid === undefined || !isLabProcess(pid, "relay.ts")) return [];
+  await stopProcess(pid);
+  await Deno.remove(RELAY_FILES.pidFile).catch(() => {});
+  return [pid];
+}
