@@ -1,13 +1,16 @@
 /**
  * `export --format csv|json|ndjson`: samples of a period, filtered by series, streamed so that
  * millions of rows use constant memory. With `--output FILE` the file appears only when the
- * export is complete (written beside it, then renamed).
+ * export is complete (written beside it, then renamed). With `--redact`, targets and servers
+ * that are addresses or host names, and addresses in reasons, are masked with the same tokens
+ * a redacted report of the store uses.
  *
  * @module
  */
 import { parsePeriod } from "../core/period.ts";
 import { BufferbaneError, ErrorCode } from "../core/errors.ts";
 import { type ExportRow, Store } from "../store/mod.ts";
+import { redactExportRow, redactorForStore } from "../report/redact.ts";
 import { storePath } from "./options.ts";
 import { seriesFilter, type SeriesFilterFlags } from "./series_filter.ts";
 
@@ -23,6 +26,8 @@ export interface ExportCommandOptions extends SeriesFilterFlags {
   end?: string;
   /** Output file; default stdout. */
   output?: string;
+  /** Mask host names and addresses. */
+  redact?: boolean;
   /** Store path. */
   db?: string;
 }
@@ -149,7 +154,11 @@ export function exportCommand(flags: ExportCommandOptions): Promise<number> {
       file = Deno.openSync(temp, { write: true, create: true, truncate: true });
     }
     const out = file ?? Deno.stdout;
-    const rows = store.exportRows({ ...period, filter: seriesFilter(flags) });
+    const stored = store.exportRows({ ...period, filter: seriesFilter(flags) });
+    const redactor = flags.redact ? redactorForStore(store) : undefined;
+    const rows = redactor === undefined
+      ? stored
+      : mapRows(stored, (row) => redactExportRow(row, redactor));
     for (const piece of formatExport(rows, flags.format)) {
       const bytes = encoder.encode(piece);
       let written = 0;
@@ -167,4 +176,11 @@ export function exportCommand(flags: ExportCommandOptions): Promise<number> {
     if (temp) Deno.removeSync(temp);
     store.close();
   }
+}
+
+function* mapRows(
+  rows: Iterable<ExportRow>,
+  map: (row: ExportRow) => ExportRow,
+): Generator<ExportRow> {
+  for (const row of rows) yield map(row);
 }

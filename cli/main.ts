@@ -166,6 +166,30 @@ export function buildProgram(): { program: Command; result: { code: number } } {
       result.code = await (await import("./charts.ts")).chartsCommand(flags);
     });
 
+  program.command("report")
+    .description("Write a report of a period (HTML, Markdown or PDF): verdicts, alerts, charts")
+    .requiredOption("-f, --format <format>", "html | md | pdf")
+    .requiredOption("--output <file>", "file to write (md: a .md file or a folder)")
+    .option("--last <duration>", "period ending now, e.g. 24h (default 7d)")
+    .option("--start <time>", 'start, e.g. "2026-10-18 18:00" (local) or ISO')
+    .option("--end <time>", "end (default now)")
+    .option("--redact", "mask host names and addresses (the same token for the same name)")
+    .option("--compact", "verdicts, alerts and three charts")
+    .option("--full", "every chart and table (default)")
+    .option("--host <name>", "host name shown (default: the newest run's)")
+    .option("--width <pixels>", "width of Markdown charts (default 1920)")
+    .option("--height <pixels>", "height of Markdown charts (default 1080)")
+    .option("--chromium <path>", "Chromium for PDF (default: chromium on the PATH)")
+    .option("--plugin <id>", "only this plugin")
+    .option("--target <target>", "only this target")
+    .option("--interface <name>", "only this interface")
+    .option("--server <name>", "only this server")
+    .option("--metric <name>", "only this metric")
+    .option("--db <path>", "store path (default: $BUFFERBANE_DB or bufferbane.db)")
+    .action(async (flags) => {
+      result.code = await (await import("./report.ts")).reportCommand(flags);
+    });
+
   const lab = program.command("lab")
     .description("Namespace lab with a known bottleneck, loss and delay to test against (root)");
   lab.command("up")

@@ -16,6 +16,7 @@
 const PACKAGES = [
   ...["dnsmasq-base", "sqlite3", "iproute2", "nftables", "fping", "fonts-dejavu-core"],
   ...["ethtool", "iperf3"],
+  ...["chromium", "poppler-utils"],
 ];
 
 const isRoot = Deno.uid() === 0;
