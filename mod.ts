@@ -65,6 +65,7 @@ export {
 export { builtinPlugins, builtinRegistry } from "./plugins/builtin.ts";
 export { createDnsPlugin } from "./plugins/dns.ts";
 export { createIcmpPlugin } from "./plugins/icmp.ts";
+export { createUdpEchoPlugin } from "./plugins/udp_echo.ts";
 export { VERSION } from "./core/version.ts";
 export {
   BatchWriter,

@@ -7,6 +7,7 @@ import type { AnyPlugin } from "../core/contract.ts";
 import { PluginRegistry } from "../core/registry.ts";
 import { createDnsPlugin } from "./dns.ts";
 import { createIcmpPlugin } from "./icmp.ts";
+import { createUdpEchoPlugin } from "./udp_echo.ts";
 
 /**
  * Creates every built-in plugin.
@@ -20,7 +21,7 @@ import { createIcmpPlugin } from "./icmp.ts";
  * ```
  */
 export function builtinPlugins(): AnyPlugin[] {
-  return [createDnsPlugin(), createIcmpPlugin()];
+  return [createDnsPlugin(), createIcmpPlugin(), createUdpEchoPlugin()];
 }
 
 /**

@@ -1,13 +1,16 @@
 /**
  * The embedded server: what a recipe gets for `[[servers]] embedded = true`. It runs in-process
  * on loopback for the length of the run, so the quickstart recipe works on a machine with no
- * network at all. Today it offers a DNS responder with a few fixed names; the UDP echo and
- * throughput services join it when they exist.
+ * network at all. It offers a DNS responder with a few fixed names and the bufferbane UDP echo
+ * service with a random per-run secret (its port and secret go into the {@linkcode ServerInfo}).
+ * The echo service needs FFI: without `--allow-ffi` it is left out and `info.port` is 0.
  *
  * @module
  */
 import type { ServerInfo } from "../core/contract.ts";
+import { ffiAllowed } from "../ffi/mod.ts";
 import { startDnsResponder } from "./dns_responder.ts";
+import { type EchoServer, startEchoServer } from "./udp_echo_server.ts";
 
 /** Names the embedded DNS responder answers (anything else gets NXDOMAIN). */
 export const EMBEDDED_DNS_RECORDS = {
@@ -28,8 +31,16 @@ export interface EmbeddedServerOptions {
 export interface EmbeddedServer {
   /** How plugins reach it. */
   info: ServerInfo;
+  /** The echo service, when FFI is allowed (for its stats). */
+  echo: EchoServer | undefined;
   /** Stops every service. */
   close(): Promise<void>;
+}
+
+function randomSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
+    .replace(/=+$/, "");
 }
 
 /**
@@ -39,7 +50,7 @@ export interface EmbeddedServer {
  * ```ts
  * import { startEmbeddedServer } from "./embedded.ts";
  * const server = await startEmbeddedServer({ name: "local" });
- * console.log(server.info.dnsPort! > 0); // true
+ * console.log(server.info.dnsPort! > 0, server.info.port > 0, server.info.secret!.length); // true true 43
  * await server.close();
  * ```
  */
@@ -52,8 +63,34 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       typeof startDnsResponder
     >[0]["records"],
   });
+  let echo: EchoServer | undefined;
+  const secret = randomSecret();
+  if (ffiAllowed()) {
+    try {
+      echo = await startEchoServer({
+        secret,
+        listen: [{ address: hostname, port: 0 }],
+        // One local user: many sessions and short intervals are fine on loopback.
+        limits: { maxSessionsPerAddress: 256, minInterval: 1 },
+        rateLimits: { packetsPerSecond: 1000, burst: 1000 },
+      });
+    } catch (error) {
+      await dns.close();
+      throw error;
+    }
+  }
   return {
-    info: { name: options.name, host: hostname, port: 0, dnsPort: dns.port },
-    close: () => dns.close(),
+    info: {
+      name: options.name,
+      host: hostname,
+      port: echo?.port ?? 0,
+      dnsPort: dns.port,
+      ...(echo ? { secret } : {}),
+    },
+    echo,
+    close: async () => {
+      await echo?.close();
+      await dns.close();
+    },
   };
 }
