@@ -10,6 +10,7 @@ import { Command, CommanderError } from "commander";
 import { BufferbaneError, describeError, ErrorCode } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 import { collect } from "./options.ts";
+import { addDataCommand } from "./common_options.ts";
 
 const INPUT_ERRORS = new Set<string>([
   ErrorCode.RecipeNotFound,
@@ -90,89 +91,65 @@ export function buildProgram(): { program: Command; result: { code: number } } {
       result.code = (await import("./interfaces.ts")).interfacesCommand(flags);
     });
 
-  program.command("export")
-    .description("Export samples for a period as CSV, JSON or NDJSON")
+  addDataCommand(program, "export", "Export samples for a period as CSV, JSON or NDJSON", "24h")
     .requiredOption("-f, --format <format>", "csv | json | ndjson")
-    .option("--last <duration>", "period ending now, e.g. 24h (default 24h)")
-    .option("--start <time>", 'start, e.g. "2026-10-18 18:00" (local) or ISO')
-    .option("--end <time>", "end (default now)")
-    .option("--plugin <id>", "only this plugin")
-    .option("--target <target>", "only this target")
-    .option("--interface <name>", "only this interface")
-    .option("--server <name>", "only this server")
-    .option("--metric <name>", "only this metric")
     .option("--output <file>", "write here instead of stdout")
     .option("--redact", "mask host names and addresses (the same token for the same name)")
-    .option("--db <path>", "store path (default: $BUFFERBANE_DB or bufferbane.db)")
     .action(async (flags) => {
       result.code = await (await import("./export.ts")).exportCommand(flags);
     });
 
-  program.command("stats")
-    .description("Statistics per series for a period: loss, percentiles, jitter, outages")
-    .option("--last <duration>", "period ending now, e.g. 24h (default 24h)")
-    .option("--start <time>", 'start, e.g. "2026-10-18 18:00" (local) or ISO')
-    .option("--end <time>", "end (default now)")
-    .option("--plugin <id>", "only this plugin")
-    .option("--target <target>", "only this target")
-    .option("--interface <name>", "only this interface")
-    .option("--server <name>", "only this server")
-    .option("--metric <name>", "only this metric")
+  addDataCommand(
+    program,
+    "stats",
+    "Statistics per series for a period: loss, percentiles, jitter, outages",
+    "24h",
+  )
     .option("--json", "print JSON")
-    .option("--db <path>", "store path (default: $BUFFERBANE_DB or bufferbane.db)")
     .action(async (flags) => {
       result.code = await (await import("./stats.ts")).statsCommand(flags);
     });
 
-  program.command("chart")
-    .description("Draw one chart of a period as PNG or SVG (1920x1080 unless sized)")
+  addDataCommand(
+    program,
+    "chart",
+    "Draw one chart of a period as PNG or SVG (1920x1080 unless sized)",
+    "24h",
+  )
     .requiredOption("--output <file>", "file to write, e.g. latency.png or latency.svg")
     .option("--type <type>", "chart type, e.g. daily_heatmap (default latency_over_time)")
-    .option("--last <duration>", "period ending now, e.g. 24h (default 24h)")
-    .option("--start <time>", 'start, e.g. "2026-10-18 18:00" (local) or ISO')
-    .option("--end <time>", "end (default now)")
     .option("--width <pixels>", "width (default 1920)")
     .option("--height <pixels>", "height (default 1080)")
     .option("--format <format>", "png | svg (default: from the file name)")
     .option("--host <name>", "host name shown (default: the newest run's)")
-    .option("--plugin <id>", "only this plugin")
-    .option("--target <target>", "only this target")
-    .option("--interface <name>", "only this interface")
-    .option("--server <name>", "only this server")
-    .option("--metric <name>", "only this metric")
-    .option("--db <path>", "store path (default: $BUFFERBANE_DB or bufferbane.db)")
     .action(async (flags) => {
       result.code = await (await import("./chart.ts")).chartCommand(flags);
     });
 
-  program.command("charts")
-    .description("Draw every chart type of a period into a folder, as <type>.png")
+  addDataCommand(
+    program,
+    "charts",
+    "Draw every chart type of a period into a folder, as <type>.png",
+    "24h",
+  )
     .option("--output-dir <folder>", "folder to write to, created when missing (default .)")
     .option("--types <list>", "only these chart types, comma-separated (default all)")
-    .option("--last <duration>", "period ending now, e.g. 24h (default 24h)")
-    .option("--start <time>", 'start, e.g. "2026-10-18 18:00" (local) or ISO')
-    .option("--end <time>", "end (default now)")
     .option("--width <pixels>", "width (default 1920)")
     .option("--height <pixels>", "height (default 1080)")
     .option("--format <format>", "png | svg (default png)")
     .option("--host <name>", "host name shown (default: the newest run's)")
-    .option("--plugin <id>", "only this plugin")
-    .option("--target <target>", "only this target")
-    .option("--interface <name>", "only this interface")
-    .option("--server <name>", "only this server")
-    .option("--metric <name>", "only this metric")
-    .option("--db <path>", "store path (default: $BUFFERBANE_DB or bufferbane.db)")
     .action(async (flags) => {
       result.code = await (await import("./charts.ts")).chartsCommand(flags);
     });
 
-  program.command("report")
-    .description("Write a report of a period (HTML, Markdown or PDF): verdicts, alerts, charts")
+  addDataCommand(
+    program,
+    "report",
+    "Write a report of a period (HTML, Markdown or PDF): verdicts, alerts, charts",
+    "7d",
+  )
     .requiredOption("-f, --format <format>", "html | md | pdf")
     .requiredOption("--output <file>", "file to write (md: a .md file or a folder)")
-    .option("--last <duration>", "period ending now, e.g. 24h (default 7d)")
-    .option("--start <time>", 'start, e.g. "2026-10-18 18:00" (local) or ISO')
-    .option("--end <time>", "end (default now)")
     .option("--redact", "mask host names and addresses (the same token for the same name)")
     .option("--compact", "verdicts, alerts and three charts")
     .option("--full", "every chart and table (default)")
@@ -180,12 +157,6 @@ export function buildProgram(): { program: Command; result: { code: number } } {
     .option("--width <pixels>", "width of Markdown charts (default 1920)")
     .option("--height <pixels>", "height of Markdown charts (default 1080)")
     .option("--chromium <path>", "Chromium for PDF (default: chromium on the PATH)")
-    .option("--plugin <id>", "only this plugin")
-    .option("--target <target>", "only this target")
-    .option("--interface <name>", "only this interface")
-    .option("--server <name>", "only this server")
-    .option("--metric <name>", "only this metric")
-    .option("--db <path>", "store path (default: $BUFFERBANE_DB or bufferbane.db)")
     .action(async (flags) => {
       result.code = await (await import("./report.ts")).reportCommand(flags);
     });
