@@ -78,6 +78,26 @@ export {
 } from "./store/mod.ts";
 export { generateSyntheticStore, type SyntheticOptions } from "./synthetic/generate.ts";
 export { type SeriesStats, seriesStats } from "./core/series_stats.ts";
+export {
+  dataPeriod,
+  fetchColumns,
+  type FetchOptions,
+  fetchRows,
+  openStore,
+  type PeriodColumns,
+  type PeriodRow,
+  seriesTable,
+  type SeriesTableRow,
+} from "./notebook/store_access.ts";
+export {
+  type DisplayBundle,
+  displayNow,
+  htmlTable,
+  type HtmlTableOptions,
+  plotFigure,
+  plotlyFigure,
+  type PlotlySpec,
+} from "./notebook/display.ts";
 
 if (import.meta.main) {
   // No top-level await here: custom plugins import this module, and a pending top-level await
