@@ -20,7 +20,7 @@ import { Schedule } from "../core/schedule.ts";
 import { percentile } from "../core/stats/percentile.ts";
 import { createIcmpPlugin } from "../plugins/icmp.ts";
 import { checkNetns, withNetns } from "../tests/support/netns.ts";
-import { ensureTool } from "../tests/support/debian.ts";
+import { ensureTool } from "../tools/debian.ts";
 
 const PROBES = Number(Deno.args[0] ?? 1000);
 const INTERVAL_MS = Number(Deno.args[1] ?? 10);

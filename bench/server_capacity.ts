@@ -17,7 +17,7 @@
 import { Direction, openWelcome, sealClose, sealEcho, sealKnock } from "../protocol/codec.ts";
 import { deriveKnockKey, deriveSessionKeys, type SessionKeys } from "../protocol/keys.ts";
 import { CloseReason, PacketType, readHeader, WelcomeStatus } from "../protocol/wire.ts";
-import { ensureTool } from "../tests/support/debian.ts";
+import { ensureTool } from "../tools/debian.ts";
 import { UdpSocket } from "../ffi/mod.ts";
 
 const SIZE = 172;

@@ -26,7 +26,7 @@ import { Schedule } from "../core/schedule.ts";
 import { percentile } from "../core/stats/percentile.ts";
 import { UdpSocket } from "../ffi/mod.ts";
 import { createUdpEchoPlugin } from "../plugins/udp_echo.ts";
-import { ensureTool } from "../tests/support/debian.ts";
+import { ensureTool } from "../tools/debian.ts";
 
 const SECONDS = Number(Deno.args[0] ?? 10);
 const SECRET = crypto.randomUUID();

@@ -5,7 +5,7 @@
  * @module
  */
 import { BufferbaneError, ErrorCode } from "../core/errors.ts";
-import { ensureTool } from "../tests/support/debian.ts";
+import { ensureTool } from "../tools/debian.ts";
 
 /**
  * Program -> Debian package, for every program the lab runs.

@@ -5,7 +5,7 @@
  * nftables (installed with apt-get when missing and root). Tests that cannot run skip visibly.
  */
 import { assertEquals, assertOk } from "./support/assert.ts";
-import { ensureTool } from "./support/debian.ts";
+import { ensureTool } from "../tools/debian.ts";
 import { checkNetns, type NetnsLab, type VethPair, withNetns } from "./support/netns.ts";
 import type { Sample } from "../core/contract.ts";
 import { parseRecipe } from "../core/recipe.ts";

@@ -16,7 +16,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { assertEquals, assertOk } from "./support/assert.ts";
-import { ensureTool } from "./support/debian.ts";
+import { ensureTool } from "../tools/debian.ts";
 import { runCli } from "./support/cli.ts";
 import type { RunSummary, SeriesSummary } from "../core/run_observer.ts";
 import { checkLab, type RunningLab, withLab } from "../lab/with_lab.ts";

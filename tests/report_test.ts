@@ -15,7 +15,7 @@ import { generateSyntheticStore } from "../synthetic/generate.ts";
 import { addressStore, RAW_NAMES, TEST_END } from "../report/_testing.ts";
 import { writeReport } from "../report/write.ts";
 import { runCli } from "./support/cli.ts";
-import { ensureTool } from "./support/debian.ts";
+import { ensureTool } from "../tools/debian.ts";
 
 const chromium = await ensureTool("chromium", "chromium");
 const poppler = await ensureTool("pdftotext", "poppler-utils");

@@ -10,7 +10,7 @@
  */
 import dgram from "node:dgram";
 import { queryDns } from "../../plugins/_dns_query.ts";
-import { ensureTool, type ToolAvailability } from "./debian.ts";
+import { ensureTool, type ToolAvailability } from "../../tools/debian.ts";
 
 /** Whether dnsmasq can be used, and where it is or why not. */
 export type DnsmasqAvailability = ToolAvailability;

@@ -1,5 +1,5 @@
 /**
- * Test and bench helper: find a tool from Debian's packages, installing its package with apt-get
+ * Find a tool from Debian's packages, installing its package with apt-get
  * when it is missing and we run as root (`apt-get update` only when the first install fails).
  * When it cannot, it says why in a few words, so a test can skip visibly.
  *
