@@ -23,6 +23,7 @@ import type {
 import { formatIpAddress, parseIpAddress } from "../ffi/ip_address.ts";
 import { type HostLookup, type IcmpFamily, TargetAddress } from "./_icmp_address.ts";
 import { type EchoOutcome, EchoTracker } from "./_icmp_tracker.ts";
+import { SampleChannel } from "../core/sample_channel.ts";
 
 /**
  * What the plugin needs of an ICMP socket; {@linkcode IcmpSocket} is one, tests pass fakes.
@@ -126,52 +127,6 @@ function normalizeAddress(address: string): string {
     return formatIpAddress(parseIpAddress(address).bytes);
   } catch {
     return address;
-  }
-}
-
-/** Samples handed from callbacks to the generator, with the generator waiting when empty. */
-class SampleChannel {
-  #items: Sample[] = [];
-  #wake: (() => void) | undefined;
-  #closed = false;
-  #error: { value: unknown } | undefined;
-
-  push(sample: Sample): void {
-    if (this.#closed) return;
-    this.#items.push(sample);
-    this.#notify();
-  }
-
-  fail(error: unknown): void {
-    if (this.#closed) return;
-    this.#error = { value: error };
-    this.#closed = true;
-    this.#notify();
-  }
-
-  close(): void {
-    this.#closed = true;
-    this.#notify();
-  }
-
-  async *drain(): AsyncGenerator<Sample, void, undefined> {
-    for (;;) {
-      if (this.#error) throw this.#error.value;
-      if (this.#items.length > 0) {
-        const items = this.#items;
-        this.#items = [];
-        for (const item of items) yield item;
-        continue;
-      }
-      if (this.#closed) return;
-      await new Promise<void>((resolve) => this.#wake = resolve);
-    }
-  }
-
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
   }
 }
 

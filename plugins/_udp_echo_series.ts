@@ -26,6 +26,7 @@ import type {
 import { ClockOffsetTracker, oneWayDelays, roundTripMs } from "../protocol/clock_offset.ts";
 import { SequenceTracker } from "../protocol/sequence_tracker.ts";
 import { LossDirections } from "./_udp_echo_loss.ts";
+import { SampleChannel } from "../core/sample_channel.ts";
 
 /**
  * What the plugin needs of an echo session; `EchoSession` from `protocol/client.ts` is one,
@@ -97,52 +98,6 @@ const OFFSET_EVERY_MS = 1_000;
 /** Lost probes remembered, to recognise a late reply. */
 const LOST_REMEMBERED = 4_096;
 const INTERFACE_ERRNOS = new Set<number>([ERRNO.ENODEV, ERRNO.ENETUNREACH, ERRNO.ENETDOWN]);
-
-/** Samples handed from callbacks to the generator, with the generator waiting when empty. */
-class SampleChannel {
-  #items: Sample[] = [];
-  #wake: (() => void) | undefined;
-  #closed = false;
-  #error: { value: unknown } | undefined;
-
-  push(sample: Sample): void {
-    if (this.#closed) return;
-    this.#items.push(sample);
-    this.#notify();
-  }
-
-  fail(error: unknown): void {
-    if (this.#closed) return;
-    this.#error = { value: error };
-    this.#closed = true;
-    this.#notify();
-  }
-
-  close(): void {
-    this.#closed = true;
-    this.#notify();
-  }
-
-  async *drain(): AsyncGenerator<Sample, void, undefined> {
-    for (;;) {
-      if (this.#error) throw this.#error.value;
-      if (this.#items.length > 0) {
-        const items = this.#items;
-        this.#items = [];
-        for (const item of items) yield item;
-        continue;
-      }
-      if (this.#closed) return;
-      await new Promise<void>((resolve) => this.#wake = resolve);
-    }
-  }
-
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-}
 
 /** A request in flight, or lost and waiting to learn which way. */
 interface Probe {
