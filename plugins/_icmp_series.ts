@@ -24,6 +24,7 @@ import { formatIpAddress, parseIpAddress } from "../ffi/ip_address.ts";
 import { type HostLookup, type IcmpFamily, TargetAddress } from "./_icmp_address.ts";
 import { type EchoOutcome, EchoTracker } from "./_icmp_tracker.ts";
 import { SampleChannel } from "../core/sample_channel.ts";
+import { InterfaceOutage } from "../core/interface_outage.ts";
 
 /**
  * What the plugin needs of an ICMP socket; {@linkcode IcmpSocket} is one, tests pass fakes.
@@ -150,7 +151,7 @@ class IcmpSeries {
   /** Addresses this series has sent to (normalized): replies from others are not ours. */
   readonly #sentTo = new Set<string>();
   #socket: EchoSocket | undefined;
-  #interfaceProblem: string | undefined;
+  #outage: InterfaceOutage;
   #permissionReported = false;
   #lookupFailing = false;
   #lateSeen = false;
@@ -158,6 +159,7 @@ class IcmpSeries {
 
   constructor(ctx: PluginContext, settings: IcmpSeriesSettings, deps: IcmpSeriesDeps) {
     this.#ctx = ctx;
+    this.#outage = new InterfaceOutage(ctx, "icmp");
     this.#settings = settings;
     this.#deps = deps;
     this.#tracker = new EchoTracker({
@@ -233,7 +235,7 @@ class IcmpSeries {
       payloadSize: this.#settings.payloadSize,
     }).then(
       (sent) => {
-        this.#interfaceWorks();
+        this.#outage.works();
         this.#tracker.sent(seq, sent.sentAt);
       },
       (error: unknown) => {
@@ -366,7 +368,7 @@ class IcmpSeries {
     }
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof SocketError && INTERFACE_ERRNOS.has(error.errno)) {
-      this.#interfaceFails(reason);
+      this.#outage.fails(reason);
     }
     this.#fail(seq, launchedAt, reason);
   }
@@ -375,37 +377,13 @@ class IcmpSeries {
     const reason = error instanceof Error ? error.message : String(error);
     const onInterface = error instanceof SocketError && INTERFACE_ERRNOS.has(error.errno) &&
       this.#ctx.interface !== undefined;
-    if (onInterface) this.#interfaceFails(reason);
+    if (onInterface) this.#outage.fails(reason);
     else this.#target.failed();
     // A removed interface leaves the socket bound to an index that is gone: open a new one.
     if (error instanceof SocketError && error.errno === ERRNO.ENODEV && this.#socket === socket) {
       this.#closeSocket();
     }
     this.#fail(seq, launchedAt, reason);
-  }
-
-  #interfaceFails(reason: string): void {
-    if (this.#interfaceProblem !== undefined || this.#ctx.interface === undefined) return;
-    this.#interfaceProblem = reason;
-    this.#ctx.event({
-      kind: "icmp_interface_down",
-      metric: "rtt",
-      severity: "warn",
-      message: `${reason}; probes through "${this.#ctx.interface}" fail until it works again`,
-      data: { interface: this.#ctx.interface },
-    });
-  }
-
-  #interfaceWorks(): void {
-    if (this.#interfaceProblem === undefined) return;
-    this.#interfaceProblem = undefined;
-    this.#ctx.event({
-      kind: "icmp_interface_up",
-      metric: "rtt",
-      severity: "info",
-      message: `Interface "${this.#ctx.interface}" works again: probing resumed`,
-      data: { interface: this.#ctx.interface },
-    });
   }
 }
 

@@ -27,6 +27,7 @@ import { ClockOffsetTracker, oneWayDelays, roundTripMs } from "../protocol/clock
 import { SequenceTracker } from "../protocol/sequence_tracker.ts";
 import { LossDirections } from "./_udp_echo_loss.ts";
 import { SampleChannel } from "../core/sample_channel.ts";
+import { InterfaceOutage } from "../core/interface_outage.ts";
 
 /**
  * What the plugin needs of an echo session; `EchoSession` from `protocol/client.ts` is one,
@@ -165,11 +166,12 @@ class UdpEchoSeries {
   #opening: Promise<void> | undefined;
   #nextOpenAt = 0;
   #openProblem: string | undefined;
-  #interfaceProblem: string | undefined;
+  #outage: InterfaceOutage;
   #reported = new Set<string>();
 
   constructor(ctx: PluginContext, settings: UdpEchoSeriesSettings, open: OpenEchoSession) {
     this.#ctx = ctx;
+    this.#outage = new InterfaceOutage(ctx, "udp_echo");
     this.#settings = settings;
     this.#open = open;
     if (ctx.server !== undefined) this.#chain.push(ctx.server);
@@ -255,7 +257,7 @@ class UdpEchoSeries {
     sending.then(
       (sent) => {
         probe.sentAt = Number(sent.sentAt) / 1e6;
-        this.#interfaceWorks();
+        this.#outage.works();
       },
       (error: unknown) => {
         state.probes.delete(seq);
@@ -304,7 +306,7 @@ class UdpEchoSeries {
 
   #install(server: ServerInfo, session: EchoSessionLike): void {
     this.#openProblem = undefined;
-    this.#interfaceWorks();
+    this.#outage.works();
     const size = Math.min(this.#settings.packetSize, session.parameters.packetSize);
     if (size < this.#settings.packetSize) {
       this.#once(`size:${server.name}`, {
@@ -338,7 +340,7 @@ class UdpEchoSeries {
     this.#openProblem = reason;
     this.#nextOpenAt = performance.now() + OPEN_RETRY_MS;
     if (error instanceof SocketError && INTERFACE_ERRNOS.has(error.errno)) {
-      this.#interfaceFails(reason);
+      this.#outage.fails(reason);
     }
     if (this.#chain.length > 1) this.#advance(server, reason);
   }
@@ -534,7 +536,7 @@ class UdpEchoSeries {
   #sendFailed(error: unknown, state: SessionState, seq: number, wallAt: number): void {
     const reason = describeError(error);
     if (error instanceof SocketError && INTERFACE_ERRNOS.has(error.errno)) {
-      this.#interfaceFails(reason);
+      this.#outage.fails(reason);
       // A removed interface leaves the socket bound to an index that is gone: open a new one.
       if (error.errno === ERRNO.ENODEV && this.#state === state) {
         this.#drop(state, reason);
@@ -543,30 +545,6 @@ class UdpEchoSeries {
       }
     }
     this.#fail(seq, reason, wallAt);
-  }
-
-  #interfaceFails(reason: string): void {
-    if (this.#interfaceProblem !== undefined || this.#ctx.interface === undefined) return;
-    this.#interfaceProblem = reason;
-    this.#ctx.event({
-      kind: "udp_echo_interface_down",
-      metric: "rtt",
-      severity: "warn",
-      message: `${reason}; probes through "${this.#ctx.interface}" fail until it works again`,
-      data: { interface: this.#ctx.interface },
-    });
-  }
-
-  #interfaceWorks(): void {
-    if (this.#interfaceProblem === undefined) return;
-    this.#interfaceProblem = undefined;
-    this.#ctx.event({
-      kind: "udp_echo_interface_up",
-      metric: "rtt",
-      severity: "info",
-      message: `Interface "${this.#ctx.interface}" works again: probing resumed`,
-      data: { interface: this.#ctx.interface },
-    });
   }
 
   #once(key: string, event: Parameters<PluginContext["event"]>[0]): void {
