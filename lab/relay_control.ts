@@ -37,6 +37,44 @@ const RELAY_SCRIPT = fileURLToPath(new URL("./relay.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../deno.json", import.meta.url));
 
 /**
+ * The relay's real-time priority (`chrt --fifo`, 1..99). The relay's added delay is the lab's
+ * ground truth, so it must not depend on what else the machine is doing: at normal priority a
+ * busy host (a full test run with benchmarks beside it) delayed its releases by up to 1.4 ms,
+ * which showed as a WiFi-like path 21.4 ms slower than Ethernet instead of 20. At a modest
+ * SCHED_FIFO priority it preempts ordinary processes; it blocks in `ppoll` between frames, and
+ * the kernel's real-time throttling (95% of a CPU) bounds it even if it ever spun.
+ *
+ * @example
+ * ```ts
+ * import { RELAY_PRIORITY } from "./relay_control.ts";
+ * console.log(RELAY_PRIORITY); // 10
+ * ```
+ */
+export const RELAY_PRIORITY = 10;
+
+/**
+ * The command prefix that runs the relay at {@linkcode RELAY_PRIORITY}, or nothing where
+ * real-time scheduling is not allowed (a container without `CAP_SYS_NICE`): the relay then
+ * runs at normal priority and `lab up` says so.
+ */
+async function realtimePrefix(): Promise<string[]> {
+  const prefix = ["chrt", "--fifo", String(RELAY_PRIORITY)];
+  try {
+    const probe = await new Deno.Command(prefix[0]!, {
+      args: [...prefix.slice(1), "true"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    if (probe.success) return prefix;
+  } catch { /* no chrt */ }
+  console.error(
+    "lab: real-time priority is not allowed here; the delay relay runs at normal priority, so " +
+      "a busy machine can add to its delay",
+  );
+  return [];
+}
+
+/**
  * How long to wait for the relay to open its sockets (Deno start-up included).
  *
  * @example
@@ -89,6 +127,7 @@ export async function startRelay(
   const child = spawnDetached({
     namespace: TOPOLOGY.namespaces.air,
     argv: [
+      ...await realtimePrefix(),
       ...[Deno.execPath(), "run", "--allow-all", "--no-prompt", "--config", CONFIG],
       RELAY_SCRIPT,
       ...relayArgs({
