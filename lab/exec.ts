@@ -8,14 +8,16 @@
  * ```
  *
  * The command gets the caller's environment plus {@linkcode LAB_ENV} (`BB_TARGET`,
- * `BB_RESOLVER`, `BB_DNS_NAME`, `BB_LAB`), which override variables of the same name so that a
- * recipe's `${BB_TARGET:-...}` can only point at the lab's server. Inside the namespace,
- * `/etc/resolv.conf` names the lab's dnsmasq.
+ * `BB_RESOLVER`, `BB_DNS_NAME`, `BB_LAB`) and the lab's bufferbane server (`BB_SERVER_HOST`,
+ * `BB_SERVER_PORT`, `BB_SERVER_SECRET`, see `echo_server.ts`), which override variables of the
+ * same name so that a recipe's `${BB_TARGET:-...}` or `${BB_SERVER_HOST:-}` can only point at
+ * the lab's server. Inside the namespace, `/etc/resolv.conf` names the lab's dnsmasq.
  *
  * @module
  */
 import { BufferbaneError, ErrorCode } from "../core/errors.ts";
 import { type CommandRunner, systemRunner } from "./commands.ts";
+import { echoServerEnv } from "./echo_server.ts";
 import { existingNamespaces } from "./network.ts";
 import { requireRoot } from "./root.ts";
 import { LAB_ENV, TOPOLOGY } from "./topology.ts";
@@ -80,7 +82,7 @@ export async function labExec(
   }
   const child = new Deno.Command("ip", {
     args: ["netns", "exec", namespace, ...argv],
-    env: { ...LAB_ENV },
+    env: { ...LAB_ENV, ...echoServerEnv() },
     stdin: "inherit",
     stdout: "inherit",
     stderr: "inherit",

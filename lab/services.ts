@@ -1,8 +1,8 @@
 /**
  * The real services of the server namespace: a DNS server (Debian's `dnsmasq`) answering the
  * lab's static names on `10.77.3.2:53`, with no upstream (names outside the lab's zone are
- * refused, the zone's unknown names get NXDOMAIN). The bufferbane server joins it here once it
- * exists: start it in {@linkcode startServices}, stop it in {@linkcode stopServices}.
+ * refused, the zone's unknown names get NXDOMAIN), and the bufferbane server on
+ * `10.77.3.2:9876` (see `echo_server.ts`).
  *
  * The client namespace also gets `/etc/netns/bb-client/resolv.conf` naming that server, which
  * `ip netns exec bb-client` mounts over `/etc/resolv.conf`: inside the lab the `system`
@@ -13,6 +13,7 @@
 import { dirname } from "node:path";
 import { type CommandRunner, inNamespace, mustRun } from "./commands.ts";
 import type { Journal } from "./journal.ts";
+import { echoServerPid, startEchoServer, stopEchoServer } from "./echo_server.ts";
 import { isLabProcess, readPidFile, stopProcess } from "./processes.ts";
 import { TOPOLOGY } from "./topology.ts";
 
@@ -70,7 +71,7 @@ export function dnsmasqArgv(files: { pidFile: string; logFile: string }): string
  *
  * @param runner Runs the commands.
  * @param journal Receives the undo steps.
- * @throws {BufferbaneError} `SERVER` when dnsmasq does not start.
+ * @throws {BufferbaneError} `SERVER` when dnsmasq or the bufferbane server does not start.
  *
  * @example
  * ```ts ignore
@@ -84,7 +85,23 @@ export async function startServices(runner: CommandRunner, journal: Journal): Pr
   // dnsmasq forks into the background once it listens, and reports start-up errors first.
   await mustRun(runner, inNamespace(TOPOLOGY.namespaces.server, dnsmasqArgv(DNSMASQ_FILES)));
   journal.add("dnsmasq", () => stopDnsmasq());
+  await startEchoServer(journal);
   if (await writeResolvConf()) journal.add(RESOLV_CONF, () => removeResolvConf());
+}
+
+/**
+ * Whether every service runs (dnsmasq and the bufferbane server).
+ *
+ * @returns `true` when both run.
+ *
+ * @example
+ * ```ts
+ * import { servicesRunning } from "./services.ts";
+ * console.log(typeof servicesRunning()); // boolean
+ * ```
+ */
+export function servicesRunning(): boolean {
+  return dnsmasqPid() !== undefined && echoServerPid() !== undefined;
 }
 
 /**
@@ -99,7 +116,7 @@ export async function startServices(runner: CommandRunner, journal: Journal): Pr
  * ```
  */
 export async function stopServices(): Promise<number[]> {
-  const stopped = await stopDnsmasq();
+  const stopped = [...await stopEchoServer(), ...await stopDnsmasq()];
   await removeResolvConf();
   return stopped;
 }

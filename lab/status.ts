@@ -9,13 +9,14 @@ import { LOSS_TABLE } from "./loss.ts";
 import { existingNamespaces } from "./network.ts";
 import { RELAY_FILES, relayPid } from "./relay_control.ts";
 import { type GroundTruth, groundTruth, type Scenario } from "./scenario.ts";
+import { ECHO_SERVER_FILES, echoServerPid } from "./echo_server.ts";
 import { DNSMASQ_FILES, dnsmasqPid } from "./services.ts";
 import { type LabOwner, readState } from "./state.ts";
 import { LAB_NAMESPACES, TOPOLOGY } from "./topology.ts";
 
 /** A lab process and whether it runs. */
 export interface LabProcessStatus {
-  /** `"relay"` or `"dnsmasq"`. */
+  /** `"relay"`, `"dnsmasq"` or `"bufferbane server"`. */
   name: string;
   /** Its pid, `undefined` when it does not run. */
   pid: number | undefined;
@@ -37,7 +38,7 @@ export interface LabStatus {
   groundTruth: GroundTruth | undefined;
   /** Each lab namespace and whether it exists. */
   namespaces: { name: string; present: boolean }[];
-  /** The relay and dnsmasq. */
+  /** The relay, dnsmasq and the bufferbane server. */
   processes: LabProcessStatus[];
   /** `tc qdisc show` in the router (empty when not root or no router). */
   qdiscs: string[];
@@ -81,6 +82,7 @@ export async function labStatus(options: LabStatusOptions = {}): Promise<LabStat
   const processes: LabProcessStatus[] = [
     { name: "relay", pid: relayPid(), log: RELAY_FILES.logFile },
     { name: "dnsmasq", pid: dnsmasqPid(), log: DNSMASQ_FILES.logFile },
+    { name: "bufferbane server", pid: echoServerPid(), log: ECHO_SERVER_FILES.logFile },
   ];
   const router = TOPOLOGY.namespaces.router;
   const inRouter = root && present.includes(router);
@@ -162,7 +164,7 @@ export function formatLabStatus(status: LabStatus): string[] {
   if (status.up) {
     const { addresses: ip, interfaces: ifs } = TOPOLOGY;
     lines.push(
-      `client ${TOPOLOGY.namespaces.client}: ${ifs.clientEth} ${ip.clientEth}, ${ifs.clientWifi} ${ip.clientWifi}; server ${ip.server} (DNS :53, ${
+      `client ${TOPOLOGY.namespaces.client}: ${ifs.clientEth} ${ip.clientEth}, ${ifs.clientWifi} ${ip.clientWifi}; server ${ip.server} (bufferbane server :9876, DNS :53, ${
         Object.keys(TOPOLOGY.dns.names).join(", ")
       })`,
     );

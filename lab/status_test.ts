@@ -31,7 +31,7 @@ Deno.test("formatLabStatus() shows the scenario, its ground truth, processes, qu
     "relay: pid 42 (log /run/bufferbane-lab/relay.log)",
     "dnsmasq: pid 43 (log /run/bufferbane-lab/dnsmasq.log)",
     'loss: iifname "bb-wifi-r" numgen random mod 10000 < 200 drop',
-    "client bb-client: bb-eth 10.77.1.2, bb-wifi 10.77.2.2; server 10.77.3.2 (DNS :53, server.lab.bufferbane.test, dns.lab.bufferbane.test, router.lab.bufferbane.test)",
+    "client bb-client: bb-eth 10.77.1.2, bb-wifi 10.77.2.2; server 10.77.3.2 (bufferbane server :9876, DNS :53, server.lab.bufferbane.test, dns.lab.bufferbane.test, router.lab.bufferbane.test)",
   ]);
 });
 

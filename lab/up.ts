@@ -23,7 +23,7 @@ import { createNetwork, existingNamespaces } from "./network.ts";
 import { relayPid, startRelay, stopRelay } from "./relay_control.ts";
 import { requireRoot } from "./root.ts";
 import type { Scenario } from "./scenario.ts";
-import { dnsmasqPid, startServices } from "./services.ts";
+import { servicesRunning, startServices } from "./services.ts";
 import { type LabOwner, readState, writeState } from "./state.ts";
 import { ensureLabTools } from "./tools.ts";
 import { LAB_NAMESPACES, TOPOLOGY } from "./topology.ts";
@@ -94,7 +94,7 @@ export async function labUp(scenario: Scenario, options: LabUpOptions = {}): Pro
   const present = await existingNamespaces(runner);
   const state = readState();
   const complete = state !== undefined && present.length === LAB_NAMESPACES.length &&
-    relayPid() !== undefined && dnsmasqPid() !== undefined;
+    relayPid() !== undefined && servicesRunning();
   if (complete) {
     if (JSON.stringify(state.scenario) === JSON.stringify(scenario)) {
       if (state.owner !== owner) writeState({ ...state, owner });

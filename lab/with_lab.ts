@@ -33,6 +33,7 @@ import { type CommandResult, type CommandRunner, inNamespace, systemRunner } fro
 import { labDown } from "./down.ts";
 import { type GroundTruth, groundTruth, loadScenario, type Scenario } from "./scenario.ts";
 import { readState } from "./state.ts";
+import { ECHO_SERVER_FILES, LAB_SERVER_PORT, readEchoServerSecret } from "./echo_server.ts";
 import { ensureLabTools } from "./tools.ts";
 import { TOPOLOGY } from "./topology.ts";
 import { labUp } from "./up.ts";
@@ -45,6 +46,8 @@ export interface RunningLab {
   groundTruth: GroundTruth;
   /** Names and addresses. */
   topology: typeof TOPOLOGY;
+  /** The bufferbane server in `bb-server`: where it listens and its secret (fresh per lab). */
+  echoServer: { host: string; port: number; secret: string };
   /**
    * Runs a command inside a lab namespace and returns its output (it does not throw on a
    * non-zero exit).
@@ -99,10 +102,17 @@ export async function withLab<T>(
   }
   try {
     await labUp(loaded, { runner, owner: "test" });
+    const secret = readEchoServerSecret();
+    if (secret === undefined) {
+      throw new BufferbaneError(ErrorCode.Server, "The lab is up but its server has no secret", {
+        hint: `read ${ECHO_SERVER_FILES.secretFile}`,
+      });
+    }
     return await fn({
       scenario: loaded,
       groundTruth: groundTruth(loaded),
       topology: TOPOLOGY,
+      echoServer: { host: TOPOLOGY.addresses.server, port: LAB_SERVER_PORT, secret },
       exec: (namespace, argv, execOptions) => runner(inNamespace(namespace, argv), execOptions),
     });
   } finally {
