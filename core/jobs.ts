@@ -68,9 +68,18 @@ export function expandJobs(
     );
     interfaces = [undefined];
   }
-  const serverList: (ServerInfo | undefined)[] = entry.servers && entry.servers.length > 0
-    ? entry.servers.map((name) => servers.get(name)!)
-    : [undefined];
+  let serverList: (ServerInfo | undefined)[] = [undefined];
+  if (entry.servers && entry.servers.length > 0) {
+    // Servers the runner left out (declared without a host) are skipped; an entry left with
+    // none is skipped entirely.
+    serverList = entry.servers.flatMap((name) => servers.get(name) ?? []);
+    if (serverList.length === 0) {
+      notes.push(
+        `${plugin.name}: none of its servers (${entry.servers.join(", ")}) is configured: left out`,
+      );
+      return [];
+    }
+  }
   const jobs: Job[] = [];
   for (const target of targets) {
     for (const iface of interfaces) {

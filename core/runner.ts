@@ -44,9 +44,16 @@ export interface RunOptions {
 type Cleanup = () => void | Promise<void>;
 
 /** Starts embedded servers and describes the others; returns servers by name. */
-async function startServers(recipe: Recipe, cleanups: Cleanup[]) {
+async function startServers(recipe: Recipe, cleanups: Cleanup[], notes: string[]) {
   const servers = new Map<string, ServerInfo>();
   for (const server of recipe.servers) {
+    if (!server.embedded && server.host.trim() === "") {
+      notes.push(
+        `server "${server.name}" has no host (empty after interpolation): it is left out, ` +
+          `with the probes and tests that use only it`,
+      );
+      continue;
+    }
     if (server.embedded) {
       const embedded = await startEmbeddedServer({ name: server.name });
       cleanups.push(() => embedded.close());
@@ -182,8 +189,8 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
   const store = Store.open(storePath);
   const cleanups: Cleanup[] = [];
   try {
-    const servers = await startServers(recipe, cleanups);
     const notes: string[] = [];
+    const servers = await startServers(recipe, cleanups, notes);
     const jobs = planJobs(recipe, registry, servers, notes);
     const startedAt = Date.now();
     const runId = store.startRun({
