@@ -14,14 +14,7 @@
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Journal } from "./journal.ts";
-import {
-  failedToStart,
-  isLabProcess,
-  readPidFile,
-  spawnDetached,
-  stopProcess,
-  waitUntil,
-} from "./processes.ts";
+import { isLabProcess, readPidFile, startLabService, stopProcess } from "./processes.ts";
 import { TOPOLOGY } from "./topology.ts";
 
 /**
@@ -182,7 +175,8 @@ export async function startEchoServer(journal: Journal): Promise<number> {
   await Deno.writeTextFile(ECHO_SERVER_FILES.configFile, echoServerConfig(ECHO_SERVER_FILES));
   await Deno.remove(ECHO_SERVER_FILES.pidFile).catch(() => {});
   await Deno.writeTextFile(ECHO_SERVER_FILES.logFile, "");
-  const child = spawnDetached({
+  const pid = await startLabService({
+    what: "the bufferbane server",
     namespace: TOPOLOGY.namespaces.server,
     argv: [
       ...[Deno.execPath(), "run", "--allow-all", "--no-prompt", "--config", CONFIG],
@@ -190,26 +184,13 @@ export async function startEchoServer(journal: Journal): Promise<number> {
     ],
     logFile: ECHO_SERVER_FILES.logFile,
     cwd: dirname(CONFIG),
+    ready: logSaysListening,
+    timeoutMs: ECHO_SERVER_START_TIMEOUT_MS,
+    journal,
+    stop: (pid) => stopEchoServer(pid),
   });
-  journal.add("the bufferbane server", () => stopEchoServer(child.pid));
-  let exitCode: number | undefined;
-  child.exited.then((code) => exitCode = code);
-  const listening = await waitUntil(
-    () => exitCode !== undefined || logSaysListening(),
-    ECHO_SERVER_START_TIMEOUT_MS,
-  );
-  if (exitCode !== undefined) {
-    failedToStart(
-      "the bufferbane server",
-      ECHO_SERVER_FILES.logFile,
-      `exited with code ${exitCode}`,
-    );
-  }
-  if (!listening) {
-    failedToStart("the bufferbane server", ECHO_SERVER_FILES.logFile, "not listening in time");
-  }
-  await Deno.writeTextFile(ECHO_SERVER_FILES.pidFile, `${child.pid}\n`);
-  return child.pid;
+  await Deno.writeTextFile(ECHO_SERVER_FILES.pidFile, `${pid}\n`);
+  return pid;
 }
 
 function logSaysListening(): boolean {

@@ -6,6 +6,7 @@
  * @module
  */
 import { BufferbaneError, ErrorCode } from "../core/errors.ts";
+import type { Journal } from "./journal.ts";
 
 /** Options of {@linkcode spawnDetached}. */
 export interface SpawnDetachedOptions {
@@ -182,6 +183,51 @@ export async function stopProcess(pid: number, timeoutMs = 3000): Promise<boolea
     Deno.kill(pid, "SIGKILL");
   } catch { /* exited meanwhile */ }
   return await waitUntil(gone, 1000);
+}
+
+/** Options of {@linkcode startLabService}. */
+export interface LabServiceOptions extends SpawnDetachedOptions {
+  /** What it is, for messages and the journal, e.g. `"the delay relay"`. */
+  what: string;
+  /** Whether it is ready (its pid file written, a line in its log). */
+  ready: () => boolean;
+  /** How long to wait for `ready`, ms. */
+  timeoutMs: number;
+  /** Receives the undo step (registered before waiting, so a failure still stops it). */
+  journal: Journal;
+  /** Stops it (the undo step). */
+  stop: (pid: number) => Promise<unknown>;
+}
+
+/**
+ * Starts a long-running lab service with {@linkcode spawnDetached} and waits until it is ready;
+ * the undo step goes into the journal first.
+ *
+ * @param options The program, readiness check, journal and undo step.
+ * @returns The service's pid.
+ * @throws {BufferbaneError} `SERVER` when it exits or is not ready in time (with its log's tail).
+ *
+ * @example
+ * ```ts ignore
+ * import { Journal } from "./journal.ts";
+ * import { startLabService, stopProcess } from "./processes.ts";
+ * const pid = await startLabService({
+ *   what: "a sleeper", namespace: "bb-server", argv: ["sleep", "60"], logFile: "/tmp/s.log",
+ *   ready: () => true, timeoutMs: 1000, journal: new Journal(), stop: (pid) => stopProcess(pid),
+ * });
+ * ```
+ */
+export async function startLabService(options: LabServiceOptions): Promise<number> {
+  const child = spawnDetached(options);
+  options.journal.add(options.what, () => options.stop(child.pid));
+  let exitCode: number | undefined;
+  child.exited.then((code) => exitCode = code);
+  const ready = await waitUntil(() => exitCode !== undefined || options.ready(), options.timeoutMs);
+  if (exitCode !== undefined) {
+    failedToStart(options.what, options.logFile, `exited with code ${exitCode}`);
+  }
+  if (!ready) failedToStart(options.what, options.logFile, "not ready in time");
+  return child.pid;
 }
 
 /**

@@ -7,14 +7,7 @@
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Journal } from "./journal.ts";
-import {
-  failedToStart,
-  isLabProcess,
-  readPidFile,
-  spawnDetached,
-  stopProcess,
-  waitUntil,
-} from "./processes.ts";
+import { isLabProcess, readPidFile, startLabService, stopProcess } from "./processes.ts";
 import { relayArgs } from "./relay.ts";
 import type { ScenarioSettings } from "./scenario.ts";
 import { TOPOLOGY } from "./topology.ts";
@@ -124,7 +117,8 @@ export async function startRelay(
 ): Promise<number> {
   await Deno.remove(RELAY_FILES.pidFile).catch(() => {});
   const { up, down } = scenario.wifi;
-  const child = spawnDetached({
+  return await startLabService({
+    what: "the delay relay",
     namespace: TOPOLOGY.namespaces.air,
     argv: [
       ...await realtimePrefix(),
@@ -140,21 +134,11 @@ export async function startRelay(
     ],
     logFile: RELAY_FILES.logFile,
     cwd: dirname(CONFIG),
+    ready: () => readPidFile(RELAY_FILES.pidFile) !== undefined,
+    timeoutMs: RELAY_START_TIMEOUT_MS,
+    journal,
+    stop: (pid) => stopRelay(pid),
   });
-  journal.add("the delay relay", () => stopRelay(child.pid));
-  let exitCode: number | undefined;
-  child.exited.then((code) => exitCode = code);
-  const ready = await waitUntil(
-    () => exitCode !== undefined || readPidFile(RELAY_FILES.pidFile) === child.pid,
-    RELAY_START_TIMEOUT_MS,
-  );
-  if (exitCode !== undefined) {
-    failedToStart("the delay relay", RELAY_FILES.logFile, `exited with code ${exitCode}`);
-  }
-  if (!ready) {
-    failedToStart("the delay relay", RELAY_FILES.logFile, "not ready in time");
-  }
-  return child.pid;
 }
 
 /**
