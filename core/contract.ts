@@ -74,6 +74,11 @@ export interface ServerInfo {
   port: number;
   /** DNS service port, when the server offers one (the embedded quickstart server does). */
   dnsPort?: number;
+  /**
+   * TCP throughput service port (throughput and bufferbloat tests), when it is not the UDP
+   * echo port's number.
+   */
+  throughputPort?: number;
   /** Shared secret (already interpolated from the environment). */
   secret?: string;
 }
@@ -221,6 +226,13 @@ export interface Plugin<O = unknown> {
   defaultInterval?: number;
   /** Default timeout in ms (the recipe may override). Defaults to 2000. */
   defaultTimeout?: number;
+  /**
+   * Shortest probe interval the plugin can keep, in ms: a recipe asking for less is invalid
+   * (`recipe.toml:7: probes[0].interval: must be at least 10ms for plugin "dns", got "5ms"`).
+   * A plugin that declares less than 10 ms must pace precisely enough to hit its slots (the
+   * udp-echo plugin goes down to 1 ms on a `timerfd`). At least 1. Defaults to 10.
+   */
+  minInterval?: number;
   /**
    * Whether the plugin binds its traffic to `ctx.interface` (SO_BINDTODEVICE). A plugin that
    * cannot is run once on the default route even when a recipe lists interfaces, and the run

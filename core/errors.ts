@@ -55,6 +55,8 @@ export const ErrorCode = {
   Permission: "PERMISSION",
   /** A network interface named in a recipe or on the command line does not exist. */
   InterfaceNotFound: "INTERFACE_NOT_FOUND",
+  /** A DSCP or TOS value is out of range or names no known class (e.g. `"EX"`, `64`). */
+  InvalidDscp: "INVALID_DSCP",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

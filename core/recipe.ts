@@ -40,6 +40,7 @@ import type { PluginRegistry } from "./registry.ts";
 import {
   DEFAULT_PROBE_INTERVAL_MS,
   DEFAULT_TIMEOUT_MS,
+  probeIntervalProblem,
   type Recipe,
   type RecipeInterfaces,
   recipeSchema,
@@ -364,7 +365,11 @@ export function describeRecipe(recipe: Recipe): string[] {
   ];
   for (const server of recipe.servers) {
     lines.push(
-      `server ${server.name}: ${server.host}:${server.port}${server.embedded ? " (embedded)" : ""}`,
+      !server.embedded && server.host.trim() === ""
+        ? `server ${server.name}: not configured (empty host): left out when run`
+        : `server ${server.name}: ${server.host}:${server.port}${
+          server.embedded ? " (embedded)" : ""
+        }`,
     );
   }
   for (const probe of recipe.probes) {
@@ -1057,6 +1062,10 @@ function checkEntries(
     }
     if (plugin.targets === "none" && targetCount > 0) {
       problems.at([section, i, "targets"], `plugin "${id}" takes no targets`);
+    }
+    if (section === "probes" && typeof entry.interval === "string") {
+      const problem = probeIntervalProblem(entry.interval, plugin);
+      if (problem !== undefined) problems.at([section, i, "interval"], problem);
     }
     const options = entry.options ?? {};
     if (!isTable(options)) return;

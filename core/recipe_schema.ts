@@ -35,7 +35,8 @@ export const DEFAULT_SERVER_PORT = 9876;
 export const EMBEDDED_SERVER_HOST = "127.0.0.1";
 
 /**
- * Shortest probe interval a recipe may ask for, in milliseconds.
+ * Shortest probe interval a recipe may ask for of a plugin that declares no `minInterval`
+ * (see `Plugin.minInterval` in `contract.ts`), in milliseconds.
  *
  * @example Reading the limit
  * ```ts
@@ -44,6 +45,67 @@ export const EMBEDDED_SERVER_HOST = "127.0.0.1";
  * ```
  */
 export const MIN_PROBE_INTERVAL_MS = 10;
+
+/**
+ * Shortest probe interval of any plugin, in milliseconds: what the schema checks before the
+ * plugin is known, and the least a plugin's `minInterval` can be.
+ *
+ * @example Reading the floor
+ * ```ts
+ * import { SHORTEST_PROBE_INTERVAL_MS } from "./recipe_schema.ts";
+ * console.log(SHORTEST_PROBE_INTERVAL_MS); // 1
+ * ```
+ */
+export const SHORTEST_PROBE_INTERVAL_MS = 1;
+
+/**
+ * The shortest interval a plugin can be probed at: its `minInterval`, else
+ * {@linkcode MIN_PROBE_INTERVAL_MS}, never under {@linkcode SHORTEST_PROBE_INTERVAL_MS}.
+ *
+ * @param plugin The plugin (only `minInterval` is read).
+ * @returns Milliseconds.
+ *
+ * @example A plugin that declares none, and one that paces at 1 ms
+ * ```ts
+ * import { minProbeInterval } from "./recipe_schema.ts";
+ * console.log(minProbeInterval({}), minProbeInterval({ minInterval: 1 })); // 10 1
+ * ```
+ */
+export function minProbeInterval(plugin: { minInterval?: number | undefined }): number {
+  return Math.max(SHORTEST_PROBE_INTERVAL_MS, plugin.minInterval ?? MIN_PROBE_INTERVAL_MS);
+}
+
+/**
+ * What is wrong with a probe interval as written for a plugin, or `undefined` when it is fine
+ * or when the schema already reports it (not a duration, or under
+ * {@linkcode SHORTEST_PROBE_INTERVAL_MS}).
+ *
+ * @param text The interval as written, e.g. `"5ms"`.
+ * @param plugin The plugin's name and `minInterval`.
+ * @returns A message that reads well after `file:line: probes[0].interval: `.
+ *
+ * @example Under the plugin's minimum
+ * ```ts
+ * import { probeIntervalProblem } from "./recipe_schema.ts";
+ * console.log(probeIntervalProblem("5ms", { name: "dns" }));
+ * // must be at least 10ms for plugin "dns", got "5ms"
+ * console.log(probeIntervalProblem("1ms", { name: "udp-echo", minInterval: 1 })); // undefined
+ * ```
+ */
+export function probeIntervalProblem(
+  text: string,
+  plugin: { name: string; minInterval?: number | undefined },
+): string | undefined {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch {
+    return undefined;
+  }
+  const min = minProbeInterval(plugin);
+  if (ms < SHORTEST_PROBE_INTERVAL_MS || ms >= min) return undefined;
+  return `must be at least ${formatDuration(min)} for plugin "${plugin.name}", got "${text}"`;
+}
 
 /**
  * Probe interval when neither the recipe nor the plugin says, in milliseconds.
@@ -236,7 +298,8 @@ const pluginOptionsSchema = z.record(z.string(), z.unknown());
 
 /**
  * One `[[servers]]` entry. `host` is required unless `embedded = true`, where it defaults to
- * `127.0.0.1`.
+ * `127.0.0.1`. An empty `host` declares a server that is not configured here (the runner
+ * leaves it out, with a note).
  *
  * @example An embedded server
  * ```ts
@@ -253,9 +316,15 @@ export const serverSchema = z
           JSON.stringify(issue.input)
         }: use lowercase letters, digits, "_" and "-"`,
     }),
-    host: nonEmptyString.optional(),
+    // "" (e.g. `host = "${BB_SERVER_HOST:-}"` with the variable unset) declares the server
+    // without configuring it: the runner leaves it out, and the probes that use only it, with a
+    // note. So one recipe runs with a server where one is set up and without it elsewhere.
+    host: z.string().optional(),
     port: port.default(DEFAULT_SERVER_PORT),
     dns_port: port.optional(),
+    // The TCP throughput service's port; the throughput and bufferbloat tests use `port`'s
+    // number without it (the server's default).
+    throughput_port: port.optional(),
     secret: z.string().optional(),
     embedded: z.boolean().default(false),
   })
@@ -284,7 +353,7 @@ export const serverSchema = z
 export const probeSchema = z.strictObject({
   plugin: nonEmptyString,
   targets: targetsSchema.default([]),
-  interval: durationSchema({ min: MIN_PROBE_INTERVAL_MS }).optional(),
+  interval: durationSchema({ min: SHORTEST_PROBE_INTERVAL_MS }).optional(),
   timeout: durationSchema().optional(),
   interfaces: interfacesSchema.optional(),
   servers: serverNamesSchema.default([]),

@@ -5,10 +5,14 @@ import {
   alertsSchema,
   durationSchema,
   interfacesSchema,
+  MIN_PROBE_INTERVAL_MS,
+  minProbeInterval,
+  probeIntervalProblem,
   probeSchema,
   recipeSchema,
   reportSchema,
   serverSchema,
+  SHORTEST_PROBE_INTERVAL_MS,
   storeSchema,
   targetsSchema,
   testSchema,
@@ -92,6 +96,38 @@ Deno.test("probeSchema and testSchema leave interval and timeout to the plugin",
     timeout: 60_000,
     options: {},
   });
+});
+
+Deno.test("probeSchema takes intervals down to 1ms and leaves the plugin's minimum to recipe.ts", () => {
+  strictEqual(probeSchema.parse({ plugin: "udp-echo", interval: "1ms" }).interval, 1);
+  strictEqual(probeSchema.parse({ plugin: "dns", interval: "5ms" }).interval, 5);
+  deepStrictEqual(messages(probeSchema.safeParse({ plugin: "udp-echo", interval: "500us" })), [
+    'interval: must be at least 1ms, got "500us"',
+  ]);
+});
+
+Deno.test("minProbeInterval() is the plugin's own, else 10ms, never under 1ms", () => {
+  deepStrictEqual([MIN_PROBE_INTERVAL_MS, SHORTEST_PROBE_INTERVAL_MS], [10, 1]);
+  deepStrictEqual(
+    [{}, { minInterval: 1 }, { minInterval: 50 }, { minInterval: 0 }].map(minProbeInterval),
+    [10, 1, 50, 1],
+  );
+});
+
+Deno.test("probeIntervalProblem() names the plugin and its minimum, and leaves the rest to the schema", () => {
+  strictEqual(
+    probeIntervalProblem("5ms", { name: "icmp" }),
+    'must be at least 10ms for plugin "icmp", got "5ms"',
+  );
+  strictEqual(
+    probeIntervalProblem("2ms", { name: "slow", minInterval: 50 }),
+    'must be at least 50ms for plugin "slow", got "2ms"',
+  );
+  strictEqual(probeIntervalProblem("10ms", { name: "icmp" }), undefined);
+  strictEqual(probeIntervalProblem("1ms", { name: "udp-echo", minInterval: 1 }), undefined);
+  // Not a duration, or under the floor: the schema says so already.
+  strictEqual(probeIntervalProblem("1x", { name: "icmp" }), undefined);
+  strictEqual(probeIntervalProblem("500us", { name: "icmp" }), undefined);
 });
 
 Deno.test("alertRuleSchema needs warn or critical, with warn <= critical", () => {

@@ -53,7 +53,7 @@ function fakeRegistry(): PluginRegistry {
       defaultInterval: 500,
       defaultTimeout: 1000,
     }))
-    .register(fakePlugin({ name: "udp-echo", targets: "none" }))
+    .register(fakePlugin({ name: "udp-echo", targets: "none", minInterval: 1 }))
     .register(fakePlugin({
       name: "bufferbloat",
       kind: "test",
@@ -315,7 +315,7 @@ Deno.test("parseRecipe() reports an invalid duration at its line", async () => {
   );
 });
 
-Deno.test("parseRecipe() rejects intervals under 10ms, zero durations and non-strings", async () => {
+Deno.test("parseRecipe() rejects intervals under the plugin's minimum, zero durations and non-strings", async () => {
   await assertProblems(
     lines(
       'name = "x"',
@@ -326,9 +326,33 @@ Deno.test("parseRecipe() rejects intervals under 10ms, zero durations and non-st
     ),
     [
       'recipes/x.toml:2: duration: must be greater than 0, got "0s"',
-      'recipes/x.toml:6: probes[0].interval: must be at least 10ms, got "5ms"',
+      'recipes/x.toml:6: probes[0].interval: must be at least 10ms for plugin "dns", got "5ms"',
       'recipes/x.toml:7: probes[0].timeout: expected a duration such as "1s" or "5m", got 2000',
     ],
+  );
+});
+
+Deno.test("parseRecipe() takes each plugin's own minimum interval, also from --set", async () => {
+  const udpEcho = ["[[probes]]", 'plugin = "udp-echo"'];
+  const icmp = ["[[probes]]", 'plugin = "icmp"', 'targets = ["x"]'];
+  const { recipe } = await parse(lines('name = "x"', ...udpEcho, 'interval = "1ms"'));
+  strictEqual(recipe.probes[0]!.interval, 1);
+  await assertProblems(
+    lines(
+      'name = "x"',
+      ...udpEcho,
+      'interval = "500us"',
+      ...icmp,
+      'interval = "1ms"',
+      ...icmp,
+      'interval = "10ms"',
+    ),
+    [
+      '--set probes[2].interval: must be at least 10ms for plugin "icmp", got "2ms"',
+      'recipes/x.toml:4: probes[0].interval: must be at least 1ms, got "500us"',
+      'recipes/x.toml:8: probes[1].interval: must be at least 10ms for plugin "icmp", got "1ms"',
+    ],
+    { overrides: { "probes[2].interval": "2ms" } },
   );
 });
 
@@ -589,7 +613,7 @@ Deno.test("parseRecipe() collects every problem, sorted by line, into one RECIPE
     'recipes/x.toml:20: probes[1].servers[0]: unknown server "nowhere" (declared: local)',
     'recipes/x.toml:22: probes[1].options.record_type: expected one of "A", "AAAA", got "MX"',
     'recipes/x.toml:25: probes[2].plugin: "bufferbloat" is a test plugin: declare it under [[tests]]',
-    'recipes/x.toml:26: probes[2].interval: must be at least 10ms, got "5ms"',
+    'recipes/x.toml:26: probes[2].interval: must be at least 10ms for plugin "bufferbloat", got "5ms"',
     "recipes/x.toml:30: alerts.rules[0].warn: must not exceed critical, got warn = 100 and critical = 50",
     'recipes/x.toml:34: report.formats[1]: expected one of "html", "md", "pdf", "json", "csv", got "xml"',
   ]);
@@ -882,5 +906,19 @@ Deno.test("parseRecipe() reads [interface_types] and rejects unknown kinds", asy
     [
       'recipes/x.toml:3: interface_types.bb-wifi: expected one of "wifi", "ethernet", "loopback", "virtual", "other", got "radio"',
     ],
+  );
+});
+
+Deno.test("describeRecipe() says a server whose host interpolates to nothing is left out", async () => {
+  const { recipe } = await parse(lines(
+    'name = "x"',
+    "[[servers]]",
+    'name = "echo"',
+    'host = "${BB_SERVER_HOST:-}"',
+  ));
+  strictEqual(recipe.servers[0]!.host, "");
+  deepStrictEqual(
+    describeRecipe(recipe).filter((line) => line.startsWith("server")),
+    ["server echo: not configured (empty host): left out when run"],
   );
 });

@@ -65,6 +65,7 @@ async function startServers(recipe: Recipe, cleanups: Cleanup[], notes: string[]
       host: server.host ?? "127.0.0.1",
       port: server.port,
       ...(server.dns_port !== undefined ? { dnsPort: server.dns_port } : {}),
+      ...(server.throughput_port !== undefined ? { throughputPort: server.throughput_port } : {}),
       ...(server.secret !== undefined ? { secret: server.secret } : {}),
     });
   }

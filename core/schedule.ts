@@ -3,6 +3,16 @@
  * later probes (no drift), and a slot that can no longer be sent on time is skipped and counted
  * instead of being sent in a burst (never bunched).
  *
+ * Late but sent: a slot is still delivered while it is at most `lateTolerance` late (by default
+ * half the interval, at most 1 s: 0.5 ms at a 1 ms interval, 5 ms at 10 ms) and reports how late
+ * it was; later than that it is skipped and counted in {@linkcode Schedule.missed}. With a
+ * tolerance under the interval, two deliveries are never closer than `interval - lateTolerance`.
+ *
+ * How the schedule waits is pluggable: by default on timers ({@linkcode timerSleep}), which
+ * tick per millisecond and are fine down to about 10 ms; a plugin that paces faster passes a
+ * precise sleep to {@linkcode Schedule.slots} (the udp-echo plugin uses a `timerfd`, see
+ * `ffi/timer.ts`).
+ *
  * @module
  */
 
@@ -14,15 +24,61 @@ export interface ScheduleOptions {
   interval: number;
   /**
    * How late a slot may still be sent, in ms. A slot later than this is skipped and counted
-   * in {@linkcode Schedule.missed}. Default: half the interval, at most 1 s.
+   * in {@linkcode Schedule.missed}. Keep it under the interval, or a late slot and the next
+   * one go out nearly together. Default: half the interval, at most 1 s.
    */
   lateTolerance?: number;
   /** Wall clock, injectable for tests. Default: `Date.now`. */
   now?: () => number;
   /** Monotonic clock in ms, injectable for tests. Default: `performance.now`. */
   monotonic?: () => number;
-  /** Sleep until a monotonic deadline, injectable for tests. Default: a timer. */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Sleeps `ms` milliseconds (resolving early when the signal aborts); injectable for tests.
+   * Default: {@linkcode timerSleep}.
+   */
+  sleep?: ScheduleSleep;
+}
+
+/**
+ * Waits `ms` milliseconds, or until `signal` aborts, then resolves (never rejects). The schedule
+ * checks the clock again afterwards, so a sleep that ends early only costs another sleep.
+ *
+ * @example A sleep that counts its calls
+ * ```ts
+ * import { type ScheduleSleep, timerSleep } from "./schedule.ts";
+ * let calls = 0;
+ * const counted: ScheduleSleep = (ms, signal) => {
+ *   calls++;
+ *   return timerSleep(ms, signal);
+ * };
+ * await counted(1, AbortSignal.timeout(1000));
+ * console.log(calls); // 1
+ * ```
+ */
+export type ScheduleSleep = (ms: number, signal: AbortSignal) => Promise<void>;
+
+/**
+ * Options of {@linkcode Schedule.slots}.
+ *
+ * @example Three slots 2 ms apart, waited for on a given sleep
+ * ```ts
+ * import { Schedule, timerSleep } from "./schedule.ts";
+ * const schedule = new Schedule({ interval: 2 });
+ * const controller = new AbortController();
+ * let slots = 0;
+ * for await (const _ of schedule.slots(controller.signal, undefined, { sleep: timerSleep })) {
+ *   if (++slots === 3) break;
+ * }
+ * console.log(slots); // 3
+ * ```
+ */
+export interface SlotsOptions {
+  /**
+   * How this iteration waits for the next slot (e.g. `preciseSleep` from `ffi/timer.ts`).
+   *
+   * @default {the schedule's `sleep` option, else timerSleep}
+   */
+  sleep?: ScheduleSleep;
 }
 
 /** One slot of the schedule. */
@@ -35,7 +91,22 @@ export interface Slot {
   late: number;
 }
 
-function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
+/**
+ * The default sleep of a {@linkcode Schedule}: `setTimeout`, resolving early on abort. Deno's
+ * timers tick per millisecond and clamp nested timeouts to 4 ms, so pacing with it below about
+ * 10 ms misses slots.
+ *
+ * @param ms How long, ms.
+ * @param signal Ends the sleep early.
+ * @returns A promise that resolves when the timer fires or the signal aborts.
+ *
+ * @example Five milliseconds on a timer
+ * ```ts
+ * import { timerSleep } from "./schedule.ts";
+ * await timerSleep(5, AbortSignal.timeout(1000));
+ * ```
+ */
+export function timerSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const timer = setTimeout(done, Math.max(0, ms));
@@ -73,7 +144,7 @@ export class Schedule {
   readonly lateTolerance: number;
   #monotonicStart: number;
   #monotonic: () => number;
-  #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  #sleep: ScheduleSleep;
   #next = 0;
   #missed = 0;
   #delivered = 0;
@@ -83,7 +154,7 @@ export class Schedule {
     if (!(options.interval > 0)) throw new RangeError(`invalid interval: ${options.interval}`);
     const now = options.now ?? Date.now;
     this.#monotonic = options.monotonic ?? (() => performance.now());
-    this.#sleep = options.sleep ?? sleepFor;
+    this.#sleep = options.sleep ?? timerSleep;
     this.interval = options.interval;
     this.lateTolerance = options.lateTolerance ?? Math.min(1000, options.interval / 2);
     const wallNow = now();
@@ -114,16 +185,19 @@ export class Schedule {
    *
    * @param signal Stops the iteration.
    * @param onMissed Called with the number of slots skipped at once, when that happens.
+   * @param options How to wait (see {@linkcode SlotsOptions}).
    */
   async *slots(
     signal: AbortSignal,
     onMissed?: (count: number, firstSeq: number) => void,
+    options: SlotsOptions = {},
   ): AsyncGenerator<Slot> {
+    const sleep = options.sleep ?? this.#sleep;
     while (!signal.aborted) {
       const due = this.#monotonicStart + this.#next * this.interval;
       const wait = due - this.#monotonic();
       if (wait > 0) {
-        await this.#sleep(wait, signal);
+        await sleep(wait, signal);
         if (signal.aborted) return;
         continue; // re-check: timers may fire early
       }

@@ -86,3 +86,49 @@ Deno.test("Schedule keeps its grid across consumers (restart resumes at the next
   assertEquals(after[0]!.seq, 3);
   assertEquals(schedule.missed, 1);
 });
+
+Deno.test("Schedule.slots() waits with the sleep it is given, else the schedule's own", async () => {
+  const clock = fakeClock();
+  const own: number[] = [];
+  const schedule = new Schedule({
+    interval: 100,
+    ...clock,
+    sleep: (ms) => {
+      own.push(ms);
+      return clock.sleep(ms);
+    },
+  });
+  const given: number[] = [];
+  const controller = new AbortController();
+  const sleep = (ms: number) => {
+    given.push(ms);
+    return clock.sleep(ms);
+  };
+  const seqs: number[] = [];
+  for await (const slot of schedule.slots(controller.signal, undefined, { sleep })) {
+    seqs.push(slot.seq);
+    if (seqs.length === 3) break;
+  }
+  assertEquals([seqs, given, own], [[0, 1, 2], [100, 100], []]);
+  await take(schedule, 1);
+  assertEquals(own, [100]);
+});
+
+Deno.test("Schedule delivers a slot up to half an interval late, and skips it beyond", async () => {
+  const clock = fakeClock();
+  const schedule = new Schedule({ interval: 1, ...clock });
+  assertEquals(schedule.lateTolerance, 0.5);
+  const delivered: { seq: number; late: number }[] = [];
+  const controller = new AbortController();
+  for await (const slot of schedule.slots(controller.signal)) {
+    delivered.push({ seq: slot.seq, late: slot.late });
+    if (slot.seq === 0) clock.advance(1.5); // slot 1 is 0.5 ms late: still sent
+    if (slot.seq === 1) clock.advance(0.75); // now 2.25: slot 2 is 0.25 ms late: sent
+    if (slot.seq === 2) clock.advance(0.8); // now 3.05: slot 3 is 0.05 ms late: sent
+    if (slot.seq === 3) clock.advance(1.6); // now 4.65: slot 4 is 0.65 ms late: skipped
+    if (delivered.length === 5) break;
+  }
+  assertEquals(delivered.map((d) => d.seq), [0, 1, 2, 3, 5]);
+  assertEquals(delivered.map((d) => Number(d.late.toFixed(2))), [0, 0.5, 0.25, 0.05, 0]);
+  assertEquals(schedule.missed, 1);
+});

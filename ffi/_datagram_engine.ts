@@ -147,12 +147,28 @@ export class DatagramEngine<M> {
   /**
    * Records a successful send and returns its stamp: the kernel's when send stamps are on
    * and it comes in time, else `userStamp` (read before the send).
+   *
+   * With `holdMs`, the socket then reads what is queued at once, the error queue (this send's
+   * stamp, ICMP errors) and data, and stays out of the reactor's poll for `holdMs` (see
+   * `Watch.hold`): a socket that sends often is read by its sends instead of a poll round per
+   * datagram.
    */
-  trackSend(userStamp: bigint): Promise<SendStamp> {
-    if (!this.#options.sendTimestamps) return SendStampTracker.userOnly(userStamp);
-    const stamp = this.#stamps.track(userStamp);
+  trackSend(userStamp: bigint, holdMs = 0): Promise<SendStamp> {
+    if (holdMs > 0) this.#watch.hold(holdMs);
+    const stamp = this.#options.sendTimestamps
+      ? this.#stamps.track(userStamp)
+      : SendStampTracker.userOnly(userStamp);
+    if (holdMs > 0) {
+      this.#drainErrorQueue(false);
+      this.#drainData();
+    }
     this.#updateInterest();
     return stamp;
+  }
+
+  /** Ends a hold begun by {@linkcode DatagramEngine.trackSend}: the socket is polled again. */
+  endHold(): void {
+    if (!this.#closed) this.#watch.hold(0);
   }
 
   /** The next message; rejects when the socket is closed or the signal aborts. */
@@ -283,7 +299,7 @@ export class DatagramEngine<M> {
     }
   }
 
-  #drainErrorQueue(): void {
+  #drainErrorQueue(pollSaidError = true): void {
     const header = this.#errorHeader;
     for (let i = 0; i < DRAIN_BUDGET; i++) {
       const length = Number(
@@ -291,7 +307,7 @@ export class DatagramEngine<M> {
       );
       if (length < 0) {
         // Nothing queued, yet poll said error: clear a pending SO_ERROR so it stops saying so.
-        if (i === 0) takeSocketError(this.fd);
+        if (i === 0 && pollSaidError) takeSocketError(this.fd);
         return;
       }
       let stamp: bigint | undefined;

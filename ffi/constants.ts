@@ -135,7 +135,16 @@ export const SCM = { TIMESTAMPNS: 35, TIMESTAMPING: 37 } as const;
  * console.log(IP.RECVTTL); // 12
  * ```
  */
-export const IP = { TTL: 2, RECVERR: 11, RECVTTL: 12, UNICAST_IF: 50 } as const;
+export const IP = {
+  /** The type-of-service byte of what is sent: DSCP in the upper six bits, ECN in the lower two. */
+  TOS: 1,
+  TTL: 2,
+  RECVERR: 11,
+  RECVTTL: 12,
+  /** Ask for the TOS byte of what arrives (an `IP_TOS` control message). */
+  RECVTOS: 13,
+  UNICAST_IF: 50,
+} as const;
 
 /**
  * Options and control message types at level `IPPROTO_IPV6` (`IPV6_*`).
@@ -152,6 +161,10 @@ export const IPV6 = {
   V6ONLY: 26,
   RECVHOPLIMIT: 51,
   HOPLIMIT: 52,
+  /** Ask for the traffic class of what arrives (an `IPV6_TCLASS` control message). */
+  RECVTCLASS: 66,
+  /** The traffic class of what is sent: DSCP in the upper six bits, ECN in the lower two. */
+  TCLASS: 67,
 } as const;
 
 /**
@@ -270,6 +283,17 @@ export const ICMPV6 = {
  * ```
  */
 export const EFD = { NONBLOCK: 0x800, CLOEXEC: 0x80000 } as const;
+
+/**
+ * `timerfd_create` and `timerfd_settime` flags (`TFD_*`).
+ *
+ * @example A non-blocking timer armed at an absolute time
+ * ```ts
+ * import { TFD } from "./constants.ts";
+ * console.log(TFD.NONBLOCK | TFD.CLOEXEC, TFD.TIMER_ABSTIME); // 526336 1
+ * ```
+ */
+export const TFD = { NONBLOCK: 0x800, CLOEXEC: 0x80000, TIMER_ABSTIME: 1 } as const;
 
 /**
  * `fcntl` commands and file status flags (`F_*`, `O_*`).

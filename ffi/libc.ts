@@ -39,6 +39,10 @@ const SYMBOLS = {
   send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
   // ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags);
   recvmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
+  // int recvmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags,
+  //              struct timespec *timeout);  -- synchronous: on a blocking socket it blocks
+  //              the calling thread (only a worker that does nothing else may let it)
+  recvmmsg: { parameters: ["i32", "buffer", "u32", "i32", "buffer"], result: "i32" },
   // int shutdown(int sockfd, int how);
   shutdown: { parameters: ["i32", "i32"], result: "i32" },
   // int poll(struct pollfd *fds, nfds_t nfds, int timeout);  -- on a worker thread
@@ -51,6 +55,11 @@ const SYMBOLS = {
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
   // int eventfd(unsigned int initval, int flags);
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
+  // int timerfd_create(int clockid, int flags);
+  timerfd_create: { parameters: ["i32", "i32"], result: "i32" },
+  // int timerfd_settime(int fd, int flags, const struct itimerspec *new_value,
+  //                     struct itimerspec *old_value);
+  timerfd_settime: { parameters: ["i32", "i32", "buffer", "pointer"], result: "i32" },
   // ssize_t read(int fd, void *buf, size_t count);
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   // ssize_t write(int fd, const void *buf, size_t count);

@@ -19,6 +19,15 @@
  */
 export { elapsedMs, nsToMs, realtimeNs } from "./clock.ts";
 export {
+  checkTos,
+  DSCP_MAX,
+  DSCP_NAMES,
+  DscpError,
+  dscpName,
+  dscpToTos,
+  parseDscp,
+} from "./dscp.ts";
+export {
   checked,
   ERRNO,
   errnoDescription,
@@ -55,6 +64,7 @@ export {
   type Watch,
 } from "./reactor.ts";
 export { formatEndpoint, type SocketAddress } from "./structs.ts";
+export { LINGER_MS, monotonicNs, preciseSleep, PreciseTimer } from "./timer.ts";
 export { type TcpConnectOptions, TcpSocket } from "./tcp_socket.ts";
 export {
   type UdpDatagram,

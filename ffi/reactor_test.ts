@@ -193,3 +193,52 @@ Deno.test({
     assertOk(lingering < 1000, `exited ${lingering.toFixed(0)} ms after closing`);
   },
 });
+
+Deno.test({
+  name: skippable(
+    "Reactor leaves a held descriptor out of the poll until the hold ends, without waking it",
+    needsFfi,
+  ),
+  ignore: needsFfi !== undefined,
+  async fn() {
+    const reactor = new Reactor();
+    const held = loopbackSocket();
+    const other = loopbackSocket();
+    let heldReady = 0;
+    let otherReady = 0;
+    const otherWatch = reactor.watch(other.fd, () => {
+      otherReady++;
+      other.drain();
+    }, POLL.IN);
+    const heldWatch = reactor.watch(held.fd, () => {
+      heldReady++;
+      held.drain();
+    });
+    await until(() => reactor.polling);
+    heldWatch.hold(60_000);
+    heldWatch.setEvents(POLL.IN); // wanted, but held: the pending poll is not woken for it
+    assertEquals(reactor.stats.wakes, 0);
+    held.poke();
+    // A later round (for the other socket) still leaves the held one out.
+    other.poke();
+    await until(() => otherReady === 1);
+    other.poke();
+    await until(() => otherReady === 2);
+    assertEquals(heldReady, 0);
+    heldWatch.hold(0); // ends the hold: the poll is woken to add it, and the datagram is seen
+    await until(() => heldReady === 1);
+    // A short hold ends by itself: its end wakes the poll to add the descriptor back.
+    heldWatch.hold(300);
+    other.poke(); // a round that leaves the held socket out
+    await until(() => otherReady === 3);
+    const wakes = reactor.stats.wakes;
+    held.poke();
+    await until(() => heldReady === 2);
+    assertEquals(reactor.stats.wakes, wakes + 1);
+    heldWatch.close();
+    otherWatch.close();
+    await until(() => !reactor.polling);
+    held.close();
+    other.close();
+  },
+});

@@ -11,6 +11,7 @@ import { type IpFamily, parseIpAddress } from "./ip_address.ts";
 import { libc } from "./libc.ts";
 import { realtimeNs } from "./clock.ts";
 import { describeIcmpError } from "./icmp_packet.ts";
+import { checkTos, DscpError, parseDscp } from "./dscp.ts";
 import { formatEndpoint, type SocketAddress } from "./structs.ts";
 import { DatagramEngine, type QueuedError, type ReceivedDatagram } from "./_datagram_engine.ts";
 import type { SendStamp } from "./_send_stamps.ts";
@@ -22,6 +23,7 @@ import {
   destinationSockaddr,
   enableReceiveTimestamps,
   enableSendTimestamps,
+  getIntOption,
   ipLevel,
   localAddress,
   openSocket,
@@ -47,6 +49,21 @@ export interface UdpSocketOptions {
   /** TTL (IPv4) or hop limit (IPv6) of what is sent; the system default when not set. */
   ttl?: number;
   /**
+   * DSCP of what is sent: 0 to 63 or a name such as `"EF"`, `"AF41"`, `"CS1"` (see `dscp.ts`).
+   * Set with `IP_TOS` (IPv4) or `IPV6_TCLASS` (IPv6) as `dscp << 2`; give `dscp` or `tos`, not
+   * both.
+   *
+   * @default {undefined (not set: the system default, 0)}
+   */
+  dscp?: number | string;
+  /**
+   * The whole TOS byte (IPv4) or traffic class (IPv6) of what is sent, DSCP and ECN bits, 0 to
+   * 255.
+   *
+   * @default {undefined (not set: the system default, 0)}
+   */
+  tos?: number;
+  /**
    * Ask for kernel send stamps (`SO_TIMESTAMPING`).
    *
    * @default {true}
@@ -70,6 +87,17 @@ export interface UdpSocketOptions {
    * @default {65535}
    */
   maxDatagramSize?: number;
+  /**
+   * After each send, read what is queued at once (the send's kernel stamp, replies, ICMP
+   * errors) and leave the socket out of the reactor's poll for this long, ms: a socket that
+   * sends every few milliseconds is then read by its own sends instead of costing a poll round
+   * (and a wake-up of the poll thread) per datagram. What arrives meanwhile waits for the next
+   * send, or for the poll once the time runs out; its kernel stamps are unaffected. 0 for off.
+   * See also {@linkcode UdpSocket.setPollHold}.
+   *
+   * @default {0}
+   */
+  pollHoldMs?: number;
 }
 
 /** A datagram that arrived. */
@@ -143,8 +171,18 @@ export class UdpSocket {
   /** The local address and port. */
   readonly localAddress: SocketAddress;
   #device: string | undefined;
+  #pollHoldMs: number;
   readonly #engine: DatagramEngine<UdpMessage>;
   readonly #destinations = new Map<string, Uint8Array>();
+  #lastDestination:
+    | {
+      to: SocketAddress;
+      address: string;
+      port: number;
+      scopeId: number | undefined;
+      sockaddr: Uint8Array;
+    }
+    | undefined;
 
   private constructor(
     family: IpFamily,
@@ -155,6 +193,7 @@ export class UdpSocket {
     this.family = family;
     this.fd = fd;
     this.#device = device;
+    this.#pollHoldMs = options.pollHoldMs ?? 0;
     const local = localAddress(fd);
     this.localAddress = { address: local.address, port: local.port };
     const sendTimestamps = (options.sendTimestamps ?? true) && enableSendTimestamps(fd);
@@ -173,22 +212,31 @@ export class UdpSocket {
    * Opens a UDP socket, binds it (to any free port by default) and, with `device`, to an
    * interface.
    *
-   * @param options Family, device, local address, TTL, stamps.
+   * @param options Family, device, local address, TTL, DSCP, stamps.
    * @returns The open socket.
    * @throws {SocketError} `ENODEV` for an unknown device, `EADDRINUSE` for a taken port.
+   * @throws {DscpError} When `dscp` or `tos` is out of range, or both are given.
    *
-   * @example
+   * @example Through an interface
    * ```ts ignore
    * import { UdpSocket } from "./udp_socket.ts";
    * const socket = UdpSocket.open({ family: 6, device: "eth0" });
    * console.log(socket.localAddress.port > 0); // true
    * socket.close();
    * ```
+   *
+   * @example Marked as voice (DSCP EF)
+   * ```ts
+   * import { UdpSocket } from "./udp_socket.ts";
+   * using socket = UdpSocket.open({ bind: { address: "127.0.0.1" }, dscp: "EF" });
+   * console.log(socket.dscp, socket.tos); // 46 184
+   * ```
    */
   static open(options: UdpSocketOptions = {}): UdpSocket {
     const bindAddressText = options.bind?.address;
     const family = options.family ??
       (bindAddressText === undefined ? 4 : parseIpAddress(bindAddressText).family);
+    const tos = trafficClass(options);
     const fd = openSocket(family, SOCK.DGRAM, IPPROTO.UDP, { operation: "open a UDP socket" });
     try {
       const device = options.device;
@@ -196,6 +244,11 @@ export class UdpSocket {
       if (options.ttl !== undefined) {
         setIntOption(fd, ipLevel(family), family === 4 ? IP.TTL : IPV6.UNICAST_HOPS, options.ttl, {
           operation: `set the TTL to ${options.ttl}`,
+        });
+      }
+      if (tos !== undefined) {
+        setIntOption(fd, ipLevel(family), family === 4 ? IP.TOS : IPV6.TCLASS, tos, {
+          operation: `set the ${family === 4 ? "TOS" : "traffic class"} to ${tos}`,
         });
       }
       setIntOption(fd, ipLevel(family), family === 4 ? IP.RECVTTL : IPV6.RECVHOPLIMIT, 1, {
@@ -216,6 +269,31 @@ export class UdpSocket {
   /** The interface the socket is bound to, if any. */
   get device(): string | undefined {
     return this.#device;
+  }
+
+  /**
+   * The TOS byte (IPv4) or traffic class (IPv6) the kernel puts on what this socket sends, as
+   * read back from it (`getsockopt`); 0 unless `dscp` or `tos` was given.
+   *
+   * @throws {SocketError} `EBADF` once the socket is closed.
+   */
+  get tos(): number {
+    this.#engine.assertOpen("read the TOS");
+    return getIntOption(
+      this.fd,
+      ipLevel(this.family),
+      this.family === 4 ? IP.TOS : IPV6.TCLASS,
+      { operation: "read the TOS" },
+    );
+  }
+
+  /**
+   * The DSCP of what this socket sends: the upper six bits of {@linkcode UdpSocket.tos}.
+   *
+   * @throws {SocketError} `EBADF` once the socket is closed.
+   */
+  get dscp(): number {
+    return this.tos >> 2;
   }
 
   /** Whether {@linkcode UdpSocket.close} was called. */
@@ -239,21 +317,22 @@ export class UdpSocket {
    */
   sendTo(data: Uint8Array, to: SocketAddress): Promise<UdpSent> {
     try {
-      const target = formatEndpoint(to);
-      this.#engine.assertOpen(`send to "${target}"`);
+      if (this.#engine.closed) this.#engine.assertOpen(`send to "${formatEndpoint(to)}"`);
       const destination = this.#destination(to);
       const userStamp = realtimeNs();
-      const sent = Number(
+      const sentBytes = Number(
         libc().sendto(this.fd, data, BigInt(data.byteLength), 0, destination, destination.length),
       );
-      if (sent < 0) {
+      if (sentBytes < 0) {
+        const target = formatEndpoint(to);
         throw new SocketError(lastErrno(), {
           operation: `send to "${target}"`,
           device: this.#device,
           address: target,
         });
       }
-      return this.#engine.trackSend(userStamp).then((stamp) => ({ bytes: sent, ...stamp }));
+      return this.#engine.trackSend(userStamp, this.#pollHoldMs)
+        .then((sent) => ({ bytes: sentBytes, ...sent }));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -286,6 +365,32 @@ export class UdpSocket {
   }
 
   /**
+   * Changes {@linkcode UdpSocketOptions.pollHoldMs}: from now on, each send reads what is queued
+   * and keeps the socket out of the reactor's poll for `ms` (0 turns it off and polls the socket
+   * again at once).
+   *
+   * @param ms How long, ms.
+   *
+   * @example A socket about to send every millisecond
+   * ```ts
+   * import { UdpSocket } from "./udp_socket.ts";
+   * using socket = UdpSocket.open({ bind: { address: "127.0.0.1" } });
+   * socket.setPollHold(3);
+   * console.log(socket.pollHoldMs); // 3
+   * ```
+   */
+  setPollHold(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`Invalid poll hold "${ms}": expected 0 or more ms`);
+    this.#pollHoldMs = ms;
+    if (ms === 0) this.#engine.endHold();
+  }
+
+  /** The poll hold after each send, ms (see {@linkcode UdpSocket.setPollHold}). */
+  get pollHoldMs(): number {
+    return this.#pollHoldMs;
+  }
+
+  /**
    * Sets `SO_BINDTODEVICE` again (after the interface was re-created). Changing a binding
    * needs `CAP_NET_RAW`; without it (`EPERM`), open a new socket instead.
    *
@@ -309,6 +414,14 @@ export class UdpSocket {
   }
 
   #destination(to: SocketAddress): Uint8Array {
+    // A session sends to the same address over and over: skip the key and the map then.
+    const last = this.#lastDestination;
+    if (
+      last !== undefined && last.to === to && last.address === to.address &&
+      last.port === to.port && last.scopeId === to.scopeId
+    ) {
+      return last.sockaddr;
+    }
     const key = `${to.address}|${to.port}|${to.scopeId ?? ""}`;
     let destination = this.#destinations.get(key);
     if (destination === undefined) {
@@ -322,6 +435,13 @@ export class UdpSocket {
       if (this.#destinations.size >= 1024) this.#destinations.clear();
       this.#destinations.set(key, destination);
     }
+    this.#lastDestination = {
+      to,
+      address: to.address,
+      port: to.port,
+      scopeId: to.scopeId,
+      sockaddr: destination,
+    };
     return destination;
   }
 
@@ -346,6 +466,16 @@ export class UdpSocket {
       receivedAt: entry.receivedAt,
     };
   }
+}
+
+/** The TOS byte asked for, if any. */
+function trafficClass(options: UdpSocketOptions): number | undefined {
+  if (options.dscp !== undefined && options.tos !== undefined) {
+    throw new DscpError(options.dscp, "Give dscp or tos, not both");
+  }
+  if (options.dscp !== undefined) return parseDscp(options.dscp) << 2;
+  if (options.tos !== undefined) return checkTos(options.tos);
+  return undefined;
 }
 
 function decodeDatagram(datagram: ReceivedDatagram): UdpDatagram | undefined {

@@ -1,7 +1,9 @@
 import { assertEquals, assertOk, assertRejects, assertThrows } from "../tests/support/assert.ts";
 import { elapsedMs } from "./clock.ts";
 import { SocketError } from "./errno.ts";
-import { UdpSocket } from "./udp_socket.ts";
+import { DscpError } from "./dscp.ts";
+import { PacketSocket } from "./packet_socket.ts";
+import { type UdpMessage, UdpSocket } from "./udp_socket.ts";
 import { missing, skippable } from "./_test_env.ts";
 
 const needsFfi = missing(["ffi"]);
@@ -129,5 +131,149 @@ Deno.test({
     );
     assertEquals(closed.errnoName, "EBADF");
     await assertRejects(() => first.receive(), SocketError);
+  },
+});
+
+Deno.test({
+  name: skippable("UdpSocket sets the DSCP or the whole TOS byte on IPv4 and IPv6", needsFfi),
+  ignore: needsFfi !== undefined,
+  fn() {
+    for (const family of [4, 6] as const) {
+      using plain = UdpSocket.open({ family });
+      assertEquals([plain.tos, plain.dscp], [0, 0]);
+      using ef = UdpSocket.open({ family, dscp: "EF" });
+      assertEquals([ef.tos, ef.dscp], [184, 46]);
+      using numbered = UdpSocket.open({ family, dscp: 10 });
+      assertEquals(numbered.dscp, 10);
+      using ect = UdpSocket.open({ family, tos: 0xb9 }); // EF with ECT(1)
+      assertEquals([ect.tos, ect.dscp], [0xb9, 46]);
+    }
+  },
+});
+
+Deno.test({
+  name: skippable(
+    "UdpSocket refuses a DSCP out of range, an unknown name, or dscp with tos",
+    needsFfi,
+  ),
+  ignore: needsFfi !== undefined,
+  fn() {
+    for (const dscp of [64, -1, 1.5, "EX", ""]) {
+      const error = assertThrows(() => UdpSocket.open({ dscp }), DscpError);
+      assertEquals([error.code, error.value], ["INVALID_DSCP", dscp]);
+    }
+    assertEquals(
+      assertThrows(() => UdpSocket.open({ tos: 256 }), DscpError).message,
+      'Invalid TOS "256": expected 0 to 255',
+    );
+    assertEquals(
+      assertThrows(() => UdpSocket.open({ dscp: "EF", tos: 184 }), DscpError).message,
+      "Give dscp or tos, not both",
+    );
+    using socket = UdpSocket.open();
+    socket.close();
+    assertEquals(assertThrows(() => socket.dscp, SocketError).errnoName, "EBADF");
+  },
+});
+
+const needsRoot = missing(["ffi", "root"]);
+
+/** The TOS byte (IPv4) or traffic class (IPv6) of a loopback frame to `port`, if it is UDP. */
+function trafficClassTo(frame: Uint8Array, port: number): number | undefined {
+  const ip = frame.subarray(14); // loopback frames carry a 14-byte Ethernet header of zeros
+  const view = new DataView(ip.buffer, ip.byteOffset, ip.byteLength);
+  const version = ip[0]! >> 4;
+  if (version === 4 && ip[9] === 17) {
+    const udp = (ip[0]! & 0x0f) * 4;
+    return view.getUint16(udp + 2) === port ? ip[1]! : undefined;
+  }
+  if (version === 6 && ip[6] === 17) {
+    return view.getUint16(40 + 2) === port ? ((ip[0]! & 0x0f) << 4) | (ip[1]! >> 4) : undefined;
+  }
+  return undefined;
+}
+
+async function wireTrafficClasses(
+  family: 4 | 6,
+  loopback: string,
+  options: { dscp?: string; tos?: number },
+): Promise<number[]> {
+  using capture = PacketSocket.open({ device: "lo", receiveBufferSize: 4 << 20 });
+  using server = UdpSocket.open({ bind: { address: loopback } });
+  using client = UdpSocket.open({ family, ...options });
+  const port = server.localAddress.port;
+  for (let i = 0; i < 5; i++) {
+    await client.sendTo(new Uint8Array([i]), server.localAddress);
+    assertEquals((await server.receive(AbortSignal.timeout(2000))).kind, "datagram");
+  }
+  const seen: number[] = [];
+  const deadline = Date.now() + 2000;
+  while (seen.length < 5 && Date.now() < deadline) {
+    const frame = capture.receive();
+    if (frame === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      continue;
+    }
+    const tos = trafficClassTo(frame.data, port);
+    if (tos !== undefined) seen.push(tos);
+  }
+  return seen;
+}
+
+Deno.test({
+  name: skippable(
+    "UdpSocket's DSCP is in the IP header of what crosses loopback (read with a packet socket)",
+    needsRoot,
+  ),
+  ignore: needsRoot !== undefined,
+  async fn() {
+    // Several frames per case: the capture sees all loopback traffic of the host, and a busy
+    // host may overflow its buffer; every frame seen to the port must carry the mark.
+    const ef = await wireTrafficClasses(4, "127.0.0.1", { dscp: "EF" });
+    assertOk(ef.length > 0, "no frame to the server's port was captured");
+    assertEquals(ef, ef.map(() => 46 << 2));
+    const af41 = await wireTrafficClasses(6, "::1", { dscp: "af41" });
+    assertOk(af41.length > 0, "no frame to the server's port was captured");
+    assertEquals(af41, af41.map(() => 34 << 2));
+    const plain = await wireTrafficClasses(4, "127.0.0.1", {});
+    assertOk(plain.length > 0, "no frame to the server's port was captured");
+    assertEquals(plain, plain.map(() => 0));
+  },
+});
+
+Deno.test({
+  name: skippable(
+    "UdpSocket with a poll hold reads its stamps and replies when it sends, or after the hold",
+    needsFfi,
+  ),
+  ignore: needsFfi !== undefined,
+  async fn() {
+    using server = UdpSocket.open({ bind: { address: "127.0.0.1" } });
+    using client = UdpSocket.open({ pollHoldMs: 60_000 });
+    assertEquals(client.pollHoldMs, 60_000);
+    // The send's kernel stamp is read right after the send, not by the (held) poll.
+    const first = await client.sendTo(new Uint8Array([1]), server.localAddress);
+    assertEquals(first.sentAtSource, "kernel");
+    const request = await server.receive(AbortSignal.timeout(2000));
+    assertOk(request.kind === "datagram");
+    await server.sendTo(new Uint8Array([2]), request.from);
+    let answer: UdpMessage | undefined;
+    const receiving = client.receive(AbortSignal.timeout(5000)).then((m) => answer = m);
+    // Held: the answer waits in the kernel until the client sends again...
+    await server.sendTo(new Uint8Array([3]), request.from); // (a round trip on the server's side)
+    await server.sendTo(new Uint8Array([4]), server.localAddress);
+    await server.receive(AbortSignal.timeout(2000));
+    assertEquals(answer, undefined);
+    // ...which reads it.
+    await client.sendTo(new Uint8Array([5]), server.localAddress);
+    await receiving;
+    assertOk(answer?.kind === "datagram");
+    assertEquals(answer.data, new Uint8Array([2]));
+    // Without a hold the socket is polled again and what is queued comes at once.
+    client.setPollHold(0);
+    const next = await client.receive(AbortSignal.timeout(2000));
+    assertOk(next.kind === "datagram");
+    assertEquals(next.data, new Uint8Array([3]));
+    assertThrows(() => client.setPollHold(-1), RangeError);
   },
 });

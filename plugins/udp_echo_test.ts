@@ -1,7 +1,12 @@
 import { assertEquals, assertOk } from "../tests/support/assert.ts";
 import type { PluginContext, PluginEvent, Sample, ServerInfo } from "../core/contract.ts";
-import { Schedule } from "../core/schedule.ts";
-import type { EchoEvent, EchoSendOptions, EchoSent } from "../protocol/client.ts";
+import { Schedule, timerSleep } from "../core/schedule.ts";
+import type {
+  EchoEvent,
+  EchoSendOptions,
+  EchoSent,
+  OpenSessionOptions,
+} from "../protocol/client.ts";
 import type { EchoSessionLike } from "./_udp_echo_series.ts";
 import { createUdpEchoPlugin, udpEchoDefaults, udpEchoOptionsSchema } from "./udp_echo.ts";
 
@@ -115,7 +120,63 @@ Deno.test("udpEchoOptionsSchema fills in the defaults and parses durations", () 
   assertEquals(udpEchoOptionsSchema.parse({}), { ...udpEchoDefaults, failover: [] });
   assertEquals(udpEchoOptionsSchema.parse({ failover_after: "2s" }).failover_after, 2000);
   assertEquals(udpEchoOptionsSchema.safeParse({ packet_size: 91 }).success, false);
-  assertEquals(udpEchoOptionsSchema.safeParse({ dscp: 46 }).success, false);
+  assertEquals(udpEchoOptionsSchema.safeParse({ port: 9 }).success, false);
+});
+
+Deno.test("udpEchoOptionsSchema takes a DSCP as a number or a name and explains a bad one", () => {
+  assertEquals(udpEchoOptionsSchema.parse({}).dscp, undefined);
+  assertEquals(
+    ["EF", "af41", "CS1", "LE", 0, 63].map((dscp) => udpEchoOptionsSchema.parse({ dscp }).dscp),
+    [46, 34, 8, 1, 0, 63],
+  );
+  for (const dscp of [64, -1, 4.5, "EX", true]) {
+    const result = udpEchoOptionsSchema.safeParse({ dscp });
+    assertEquals(
+      result.error?.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`),
+      [
+        `dscp: expected a DSCP from 0 to 63 or a name such as "EF", "AF41", "CS1", got ${
+          JSON.stringify(dscp)
+        }`,
+      ],
+    );
+  }
+});
+
+Deno.test("udp-echo opens its sessions with the DSCP and paces on the sleep it is given", async () => {
+  const server: ServerInfo = { name: "fake", host: "192.0.2.1", port: 9876, secret: "s" };
+  const schedule = new Schedule({ interval: 1 });
+  const ctx: PluginContext = {
+    target: "",
+    interface: undefined,
+    server,
+    servers: new Map([["fake", server]]),
+    interval: 1,
+    timeout: 40,
+    schedule,
+    now: Date.now,
+    log: { debug() {}, info() {}, warn() {} },
+    event() {},
+    result() {},
+  };
+  const opened: OpenSessionOptions[] = [];
+  let sleeps = 0;
+  const plugin = createUdpEchoPlugin({
+    openSession: (options) => {
+      opened.push(options);
+      return Promise.resolve(new FakeSession(() => "ok"));
+    },
+    sleep: (ms, signal) => {
+      sleeps++;
+      return timerSleep(ms, signal);
+    },
+  });
+  assertEquals(plugin.minInterval, 1);
+  const options = udpEchoOptionsSchema.parse({ dscp: "EF" });
+  for await (const _ of plugin.run(ctx, options, AbortSignal.timeout(100))) {
+    // drain
+  }
+  assertEquals(opened.map((o) => o.dscp), [46]);
+  assertOk(sleeps > 0 && schedule.delivered > 0, `${sleeps} sleeps, ${schedule.delivered} slots`);
 });
 
 Deno.test("udp-echo gives each lost probe its direction from the server's count", async () => {

@@ -4,6 +4,7 @@ import { BufferbaneError } from "../core/errors.ts";
 import { assertEquals, assertOk, assertRejects, assertThrows } from "../tests/support/assert.ts";
 import { missing, skippable } from "../ffi/_test_env.ts";
 import { UdpSocket } from "../ffi/mod.ts";
+import { DscpError } from "../ffi/dscp.ts";
 import { startEchoServer } from "../server/udp_echo_server.ts";
 import { type EchoReply, type EchoSession, openSession } from "./client.ts";
 import { roundTripMs } from "./clock_offset.ts";
@@ -191,4 +192,35 @@ test("openSession() works over IPv6", async () => {
   await using session = await openSession({ host: "::1", port: server.port, secret: SECRET });
   const reply = await session.echo(1);
   assertEquals(reply?.seq, 1);
+});
+
+test("openSession() marks its requests with the DSCP asked for, by name or number", async () => {
+  await using server = await startEchoServer({ secret: SECRET });
+  await using marked = await openSession({
+    host: "127.0.0.1",
+    port: server.port,
+    secret: SECRET,
+    dscp: "AF41",
+  });
+  assertEquals(marked.dscp, 34);
+  assertEquals((await marked.echo(1))?.seq, 1);
+  await using numbered = await openSession({
+    host: "127.0.0.1",
+    port: server.port,
+    secret: SECRET,
+    dscp: 46,
+  });
+  assertEquals(numbered.dscp, 46);
+  await using plain = await openSession({ host: "127.0.0.1", port: server.port, secret: SECRET });
+  assertEquals(plain.dscp, 0);
+});
+
+test("openSession() refuses a DSCP out of range or unknown before sending anything", async () => {
+  for (const dscp of [64, -1, 2.5, "EX"]) {
+    const error = await assertRejects(
+      () => openSession({ host: "127.0.0.1", port: 9, secret: SECRET, dscp }),
+      DscpError,
+    );
+    assertEquals([error.code, error.value], ["INVALID_DSCP", dscp]);
+  }
 });
