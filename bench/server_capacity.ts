@@ -7,8 +7,11 @@
  * system from `/proc/<pid>/stat`, over the whole run including the handshakes). Asserts nothing.
  *
  * The bufferbane clients are one extra Deno process running N sessions over 16 shared FFI
- * sockets (this file with `--load`); irtt's are N `irtt client` processes (one session each). Installs `irtt`
- * with apt-get when it is missing and we are root; skips irtt otherwise. Loopback only.
+ * sockets (this file with `--load`); irtt's are N `irtt client` processes (one session each).
+ * Installs `irtt` with apt-get when it is missing and we are root; skips irtt otherwise.
+ * Loopback only. Also prints, for bufferbane, the datagrams the kernel dropped at the server
+ * socket (full receive buffer), the session AEAD it used and how far its reply send times were
+ * from the kernel's send stamps.
  *
  * Run: `deno run -A bench/server_capacity.ts [sessions=1000] [seconds=20] [kernelSendStamps=true]`
  *
@@ -19,6 +22,7 @@ import { deriveKnockKey, deriveSessionKeys, type SessionKeys } from "../protocol
 import { CloseReason, PacketType, readHeader, WelcomeStatus } from "../protocol/wire.ts";
 import { ensureTool } from "../tools/debian.ts";
 import { UdpSocket } from "../ffi/mod.ts";
+import { sessionAead } from "../protocol/_session_aead.ts";
 
 const SIZE = 172;
 const INTERVAL_MS = 100;
@@ -202,6 +206,8 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
 interface Figures {
   /** Bufferbane only: reply send times against the kernel's send stamps, microseconds. */
   sendStamps?: { errorMedianUs: number; errorP99Us: number; uncorrectedMedianUs: number };
+  /** Bufferbane only: datagrams the kernel dropped at the server socket (full buffer). */
+  queueDrops?: number;
   sessions: number;
   sent: number;
   serverReceived: number;
@@ -274,6 +280,7 @@ async function runBufferbane(
   // Echo requests the server accepted (and answered): the count the way up is judged by.
   const stats = await (await fetch(`http://${health}/health`)).json() as {
     replies: number;
+    queueDrops: number;
     sendStamps: { errorMedianUs: number; errorP99Us: number; uncorrectedMedianUs: number };
   };
   server.kill("SIGTERM");
@@ -287,6 +294,7 @@ async function runBufferbane(
     serverReceived: stats.replies,
     replies: result.replies,
     sendStamps: stats.sendStamps,
+    queueDrops: stats.queueDrops,
     cpuSeconds: cpu,
     failedSessions: result.failedSessions,
   };
@@ -363,7 +371,7 @@ async function runIrtt(irtt: string, sessions: number, seconds: number): Promise
 function describe(label: string, f: Figures): string {
   const pct = (part: number, whole: number) => whole > 0 ? (part * 100 / whole).toFixed(2) : "-";
   return [
-    label.padEnd(22),
+    label.padEnd(33),
     `${f.sessions}`.padStart(5),
     `${f.sent}`.padStart(9),
     `${f.serverReceived}`.padStart(9),
@@ -389,7 +397,7 @@ console.log(
 );
 console.log(
   [
-    "server".padEnd(22),
+    "server".padEnd(33),
     "sess".padStart(5),
     "sent".padStart(9),
     "srv rx".padStart(9),
@@ -401,8 +409,10 @@ console.log(
   ].join(" "),
 );
 const ours = await runBufferbane(sessions, seconds, kernelSendStamps);
+// The server process picks its AEAD the same way on the same machine.
+const aead = sessionAead().name === "libsodium" ? "sodium" : "node";
 console.log(
-  describe(kernelSendStamps ? "bufferbane (AEAD)" : "bufferbane (AEAD, no tx stamps)", ours),
+  describe(`bufferbane (${aead}${kernelSendStamps ? "" : ", no tx stamps"})`, ours),
 );
 const irtt = await ensureTool("irtt", "irtt");
 if (irtt.available) {
@@ -410,6 +420,7 @@ if (irtt.available) {
 } else {
   console.log(`irtt: skipped (${irtt.reason})`);
 }
+console.log(`bufferbane server socket: ${ours.queueDrops ?? "?"} datagrams dropped by the kernel`);
 if (ours.sendStamps && kernelSendStamps) {
   const { errorMedianUs, errorP99Us, uncorrectedMedianUs } = ours.sendStamps;
   console.log(

@@ -1,3 +1,4 @@
+import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { assertEquals, assertOk, assertThrows } from "../tests/support/assert.ts";
 import {
   counterNonce,
@@ -12,7 +13,16 @@ import {
   sealWelcome,
 } from "./codec.ts";
 import { deriveKnockKey, deriveSessionKeys } from "./keys.ts";
-import { CloseReason, type EchoBody, PacketType, WelcomeStatus } from "./wire.ts";
+import {
+  CloseReason,
+  type EchoBody,
+  encodeCloseBody,
+  encodeEchoBody,
+  PacketType,
+  WelcomeStatus,
+  writeHeader,
+} from "./wire.ts";
+import { sessionAead } from "./_session_aead.ts";
 
 const knockKey = deriveKnockKey("codec test secret");
 const keys = deriveSessionKeys("codec test secret", new Uint8Array(16), new Uint8Array(16), 5n);
@@ -161,4 +171,95 @@ Deno.test("sealClose() round-trips in the given direction", () => {
     ok: false,
     reason: "unauthentic",
   });
+});
+
+/** A session packet sealed with @noble/ciphers alone, as the codec before it sealed them. */
+function nobleSeal(
+  key: Uint8Array,
+  header: { type: PacketType; sessionId: bigint; counter: number },
+  direction: Direction,
+  body: Uint8Array,
+): Uint8Array {
+  const packet = new Uint8Array(20 + body.length + 16);
+  writeHeader(packet, header);
+  const aad = packet.subarray(0, 20);
+  packet.set(chacha20poly1305(key, counterNonce(direction, header.counter), aad).encrypt(body), 20);
+  return packet;
+}
+
+const aeadName = sessionAead().name;
+
+Deno.test(`session packets are the bytes @noble/ciphers seals (${aeadName})`, () => {
+  for (const size of [92, 172, 1472]) {
+    const header = { type: PacketType.EchoRequest, sessionId: 5n, counter: 2 ** 40 + 3 } as const;
+    const fromNoble = nobleSeal(
+      keys.clientToServer,
+      header,
+      Direction.ClientToServer,
+      encodeEchoBody(request, size - 36),
+    );
+    const ours = sealEcho(keys.clientToServer, { ...header, size, body: request });
+    assertEquals(ours, fromNoble);
+    // Both ways: noble opens ours, we open noble's.
+    const opened = openEcho(keys.clientToServer, fromNoble, PacketType.EchoRequest);
+    assertOk(opened.ok);
+    assertEquals(opened.value.body, request);
+    const aad = ours.subarray(0, 20);
+    const nonce = counterNonce(Direction.ClientToServer, header.counter);
+    assertEquals(
+      chacha20poly1305(keys.clientToServer, nonce, aad).decrypt(ours.subarray(20)),
+      encodeEchoBody(request, size - 36),
+    );
+  }
+  const close = { type: PacketType.Close, sessionId: 5n, counter: 7 } as const;
+  const nobleClose = nobleSeal(
+    keys.serverToClient,
+    close,
+    Direction.ServerToClient,
+    encodeCloseBody({ reason: CloseReason.DurationReached }),
+  );
+  assertEquals(
+    sealClose(keys.serverToClient, {
+      sessionId: 5n,
+      counter: 7,
+      direction: Direction.ServerToClient,
+      reason: CloseReason.DurationReached,
+    }),
+    nobleClose,
+  );
+  const opened = openClose(keys.serverToClient, nobleClose, Direction.ServerToClient);
+  assertOk(opened.ok);
+  assertEquals(opened.value.body.reason, CloseReason.DurationReached);
+});
+
+Deno.test("sealEcho() and openEcho() reuse given buffers and give the same packets", () => {
+  const buffer = new Uint8Array(600).fill(0xaa);
+  const scratch = new Uint8Array(600).fill(0xbb);
+  for (const [size, seq] of [[500, 1], [120, 2], [300, 3]] as const) {
+    const echo = {
+      type: PacketType.EchoReply,
+      sessionId: 9n,
+      counter: seq,
+      size,
+      body: { ...request, seq, requestCounter: seq, serverReceived: seq, flags: 1 },
+    } as const;
+    const packet = sealEcho(keys.serverToClient, echo, buffer);
+    assertOk(packet.buffer === buffer.buffer, "sealed into the given buffer");
+    // Same bytes as a fresh packet: the padding left by a longer packet is cleared.
+    assertEquals(packet, sealEcho(keys.serverToClient, echo));
+    const opened = openEcho(keys.serverToClient, packet, PacketType.EchoReply, scratch);
+    assertOk(opened.ok);
+    assertEquals(opened.value.body, echo.body);
+  }
+  assertThrows(
+    () =>
+      sealEcho(keys.serverToClient, {
+        type: PacketType.EchoReply,
+        sessionId: 9n,
+        counter: 1,
+        size: 601,
+        body: { ...request, requestCounter: 1, serverReceived: 1 },
+      }, buffer),
+    RangeError,
+  );
 });

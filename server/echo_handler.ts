@@ -297,6 +297,16 @@ export type SessionEvent =
     received: number;
   };
 
+/** A session's keys appearing (it opened) or going away (`keys` absent: it ended). */
+export interface SessionKeysChange {
+  /** The session id. */
+  sessionId: bigint;
+  /** The client's IP address. */
+  address: string;
+  /** The session's keys; absent when the session ended. */
+  keys?: SessionKeys;
+}
+
 /** Options of {@linkcode EchoHandler}. */
 export interface EchoHandlerOptions {
   /** The shared secret. */
@@ -331,6 +341,21 @@ export interface EchoHandlerOptions {
   random?: (bytes: Uint8Array) => Uint8Array;
   /** Called when a session opens, is refused or ends. */
   onSessionEvent?: (event: SessionEvent) => void;
+  /**
+   * Called with a session's id, client IP address and keys when it opens, and without keys
+   * when it ends: what the TCP throughput service needs to authorize the session's streams
+   * (`session_directory.ts`). Apart from {@linkcode SessionEvent}s because those are logged and
+   * keys must never be.
+   */
+  onSessionKeys?: (change: SessionKeysChange) => void;
+  /**
+   * Build every echo reply in one buffer reused from call to call (and open requests into
+   * another): the `data` of a reply {@linkcode EchoHandler.handle} returns is then valid only
+   * until the next call, so send it first. Spares the server's hot path its allocations.
+   *
+   * @default {false}
+   */
+  reuseReplyBuffer?: boolean;
 }
 
 interface Session {
@@ -402,11 +427,15 @@ export class EchoHandler {
   readonly #monotonic: () => number;
   readonly #random: (bytes: Uint8Array) => Uint8Array;
   readonly #onSessionEvent: ((event: SessionEvent) => void) | undefined;
+  readonly #onSessionKeys: ((change: SessionKeysChange) => void) | undefined;
   readonly #knocks: KnockFilter;
   readonly #perAddress: RateLimiter;
   readonly #global: TokenBucket;
   readonly #sessions = new Map<bigint, Session>();
   readonly #byIp = new Map<string, Set<Session>>();
+  /** With `reuseReplyBuffer`: where replies are sealed and requests opened. */
+  readonly #replyBuffer: Uint8Array | undefined;
+  readonly #openBuffer: Uint8Array | undefined;
   readonly #stats: EchoStats = {
     datagrams: 0,
     replies: 0,
@@ -441,6 +470,7 @@ export class EchoHandler {
     this.#monotonic = options.monotonic ?? (() => performance.now());
     this.#random = options.random ?? ((bytes) => crypto.getRandomValues(bytes));
     this.#onSessionEvent = options.onSessionEvent;
+    this.#onSessionKeys = options.onSessionKeys;
     this.#knocks = new KnockFilter({ toleranceMs: this.limits.knockTolerance });
     this.#perAddress = new RateLimiter({
       rate: this.rateLimits.packetsPerSecond,
@@ -451,6 +481,10 @@ export class EchoHandler {
       rate: this.rateLimits.globalPacketsPerSecond,
       burst: this.rateLimits.globalPacketsPerSecond,
     }, this.#monotonic());
+    if (options.reuseReplyBuffer) {
+      this.#replyBuffer = new Uint8Array(this.limits.maxPacketSize);
+      this.#openBuffer = new Uint8Array(this.limits.maxPacketSize);
+    }
   }
 
   /**
@@ -459,10 +493,17 @@ export class EchoHandler {
    * @returns The stats.
    */
   stats(): EchoStats {
-    return structuredClone({
-      ...this.#stats,
-      sessions: { ...this.#stats.sessions, active: this.#sessions.size },
-    });
+    return structuredClone(this.#stats);
+  }
+
+  /**
+   * The live counters, not a copy: cheap enough to read after every datagram (the server
+   * publishes them to its main thread). Read them; never change or keep them.
+   *
+   * @returns The counters as they are now.
+   */
+  get counters(): Readonly<EchoStats> {
+    return this.#stats;
   }
 
   /**
@@ -574,7 +615,12 @@ export class EchoHandler {
       this.#end(session, "client");
       return undefined;
     }
-    const opened = openEcho(session.keys.clientToServer, data, PacketType.EchoRequest);
+    const opened = openEcho(
+      session.keys.clientToServer,
+      data,
+      PacketType.EchoRequest,
+      this.#openBuffer,
+    );
     if (!opened.ok) return this.#refuseSessionPacket(opened.reason);
     session.window.accept(counter);
     session.received++;
@@ -595,7 +641,7 @@ export class EchoHandler {
         flags: (inbound.receivedAtSource === "kernel" ? EchoFlag.ServerReceiveKernel : 0) |
           (sendTime.corrected ? EchoFlag.ServerSendCorrected : 0),
       },
-    });
+    }, this.#replyBuffer);
     this.#stats.replies++;
     return { data: reply, to: session.client, via: session.via, kind: "reply", sendTime };
   }
@@ -604,6 +650,13 @@ export class EchoHandler {
   #emit(event: SessionEvent): void {
     try {
       this.#onSessionEvent?.(event);
+    } catch { /* the listener's problem */ }
+  }
+
+  /** Reports a session's keys (or their end); a failing listener must not disturb the path. */
+  #emitKeys(change: SessionKeysChange): void {
+    try {
+      this.#onSessionKeys?.(change);
     } catch { /* the listener's problem */ }
   }
 
@@ -718,11 +771,13 @@ export class EchoHandler {
       received: 0,
     };
     this.#sessions.set(id, session);
+    this.#stats.sessions.active = this.#sessions.size;
     let ipSessions = this.#byIp.get(from.address);
     if (ipSessions === undefined) this.#byIp.set(from.address, ipSessions = new Set());
     ipSessions.add(session);
     this.#stats.sessions.opened++;
     this.#stats.welcomes++;
+    this.#emitKeys({ sessionId: id, address: from.address, keys });
     this.#emit({
       kind: "opened",
       sessionId: session.idText,
@@ -747,11 +802,13 @@ export class EchoHandler {
 
   #end(session: Session, reason: "client" | "duration" | "idle" | "shutdown"): void {
     if (!this.#sessions.delete(session.id)) return;
+    this.#stats.sessions.active = this.#sessions.size;
     const ipSessions = this.#byIp.get(session.ip);
     ipSessions?.delete(session);
     if (ipSessions?.size === 0) this.#byIp.delete(session.ip);
     if (reason === "duration") this.#stats.sessions.expired++;
     if (reason === "idle") this.#stats.sessions.idle++;
+    this.#emitKeys({ sessionId: session.id, address: session.ip });
     this.#emit({
       kind: "closed",
       sessionId: session.idText,

@@ -10,7 +10,12 @@ import {
 } from "../protocol/codec.ts";
 import { deriveKnockKey, deriveSessionKeys, type SessionKeys } from "../protocol/keys.ts";
 import { CloseReason, EchoFlag, PacketType, WelcomeStatus } from "../protocol/wire.ts";
-import { EchoHandler, type EchoHandlerOptions, type InboundDatagram } from "./echo_handler.ts";
+import {
+  ECHO_LIMIT_DEFAULTS,
+  EchoHandler,
+  type EchoHandlerOptions,
+  type InboundDatagram,
+} from "./echo_handler.ts";
 
 const SECRET = "handler test secret";
 const NOW_NS = 1_750_000_000_000_000_000n;
@@ -286,6 +291,34 @@ Deno.test("EchoHandler ends a session on the client's close and all of them at s
   assertEquals(handler.stats().sessions.active, 0);
 });
 
+Deno.test("EchoHandler hands a session's keys over at its opening, not in its events, and says when it ends", () => {
+  const changes: { sessionId: bigint; address: string; keys?: SessionKeys }[] = [];
+  const events: unknown[] = [];
+  const { handler, clock } = setup({
+    onSessionKeys: (change) => changes.push(change),
+    onSessionEvent: (event) => events.push(event),
+  });
+  const a = open(handler, 1);
+  const b = open(handler, 2);
+  assertEquals(changes, [
+    { sessionId: a.sessionId, address: "127.0.0.1", keys: a.keys },
+    { sessionId: b.sessionId, address: "127.0.0.1", keys: b.keys },
+  ]);
+  assertOk(
+    !JSON.stringify(events, (_k, v) => typeof v === "bigint" ? String(v) : v)
+      .includes("clientToServer"),
+  );
+  clock.ms += ECHO_LIMIT_DEFAULTS.idleTimeout;
+  handler.expire();
+  assertEquals(
+    changes.slice(2).map((c) => [c.sessionId, c.keys]).sort(),
+    [
+      [a.sessionId, undefined],
+      [b.sessionId, undefined],
+    ].sort(),
+  );
+});
+
 Deno.test("EchoHandler treats server-to-client types sent to it as malformed", () => {
   const { handler } = setup();
   const session = open(handler);
@@ -317,4 +350,50 @@ Deno.test("EchoHandler keeps serving when its session listener throws", () => {
   const session = open(handler);
   assertOk(handler.handle(datagram(echo(session, 1))));
   assertEquals(handler.stats().dropped.malformed, 0);
+});
+
+Deno.test("EchoHandler with reuseReplyBuffer answers the same bytes, from one buffer", () => {
+  const seeded = () => {
+    let next = 1;
+    return (bytes: Uint8Array) => {
+      for (let i = 0; i < bytes.length; i++) bytes[i] = next++ & 0xff;
+      return bytes;
+    };
+  };
+  const plain = setup({ random: seeded() }).handler;
+  const reusing = setup({ random: seeded(), reuseReplyBuffer: true }).handler;
+  const random = crypto.getRandomValues(new Uint8Array(16));
+  const knocked = datagram(knock(random, { packetSize: 400 }));
+  const welcome = plain.handle(knocked);
+  assertOk(welcome);
+  assertEquals(reusing.handle(knocked)?.data, welcome.data);
+  const opened = openWelcome(deriveKnockKey(SECRET), welcome.data);
+  assertOk(opened.ok);
+  const session: Opened = {
+    sessionId: opened.value.sessionId,
+    keys: deriveSessionKeys(SECRET, random, opened.value.body.serverRandom, opened.value.sessionId),
+    counter: 0,
+    port: 40000,
+  };
+  let buffer: ArrayBufferLike | undefined;
+  for (const [seq, size] of [[1, 400], [2, 120], [3, 250]] as const) {
+    const request = datagram(echo(session, seq, size));
+    const expected = plain.handle(request);
+    const reply = reusing.handle(request);
+    assertOk(expected && reply && reply.kind === "reply");
+    assertEquals(reply.data, expected.data);
+    buffer ??= reply.data.buffer;
+    assertOk(reply.data.buffer === buffer, "every reply in the same buffer");
+  }
+  // A forged request after good ones gets nothing, not the last reply again.
+  const forged = echo(session, 4, 120);
+  forged[forged.length - 1]! ^= 1;
+  assertEquals(reusing.handle(datagram(forged)), undefined);
+  assertEquals(reusing.stats().dropped.forged, 1);
+  const expected = plain.stats();
+  assertEquals(reusing.stats(), {
+    ...expected,
+    datagrams: expected.datagrams + 1,
+    dropped: { ...expected.dropped, forged: 1 },
+  });
 });

@@ -12,6 +12,9 @@
  */
 import { percentile } from "../core/stats/percentile.ts";
 
+/** The shortest time between two updates of the correction, ns. */
+const UPDATE_EVERY_NS = 20_000_000n;
+
 /** A send time handed out by {@linkcode SendStampCorrector.now}. */
 export interface SendTime {
   /** The time to put in the reply, ns. */
@@ -81,6 +84,7 @@ export class SendStampCorrector {
   #samples = 0;
   #correctionNs = 0n;
   #sinceUpdate = 0;
+  #updatedAt = 0n;
 
   /** @param options Clock, whether to correct, window. */
   constructor(options: SendStampCorrectorOptions) {
@@ -118,9 +122,14 @@ export class SendStampCorrector {
     }
     this.#next = (this.#next + 1) % this.#window;
     this.#samples++;
-    // A median per reply would cost a sort each time; the lag moves slowly.
-    if (++this.#sinceUpdate >= 16 || this.#samples <= 16) {
+    // A median per reply would cost a sort each time, and the lag moves slowly: every 16
+    // replies, but at most every 20 ms (at 10k replies a second, 50 sorts instead of 600).
+    if (
+      this.#samples <= 16 ||
+      (++this.#sinceUpdate >= 16 && kernelStamp - this.#updatedAt >= UPDATE_EVERY_NS)
+    ) {
       this.#sinceUpdate = 0;
+      this.#updatedAt = kernelStamp;
       this.#correctionNs = BigInt(Math.round(percentile(this.#lags, 50)));
     }
   }

@@ -1,7 +1,14 @@
 /**
  * The bufferbane UDP echo service: FFI sockets (kernel receive and send stamps) around the
  * {@linkcode EchoHandler}. It runs in-process (tests, the embedded quickstart server) or under
- * `server/main.ts` (`deno task server`). Needs `--allow-ffi`.
+ * `server/main.ts` (`deno task server`). Needs `--allow-ffi`, and read access to its own code
+ * (the worker loads `_echo_worker.ts`; a local checkout needs `--allow-read` for it).
+ *
+ * The sockets are opened and bound here (so that a taken port fails the start), then served
+ * by a worker thread (`_echo_worker.ts`, `_echo_loop.ts`) that sleeps in a blocking
+ * `recvmmsg` between datagrams: no poll, no promise and no thread hop per datagram, and the
+ * event loop of the caller stays free. Counters come back through shared memory, so
+ * {@linkcode EchoServer.stats} stays synchronous; session events come back as messages.
  *
  * Send time of replies: a reply's send time must be inside the sealed reply, so it is a clock
  * reading taken just before sealing, corrected by the lag the kernel's send stamps of earlier
@@ -10,18 +17,28 @@
  *
  * @module
  */
-import { libc, realtimeNs, type SocketAddress, UdpSocket } from "../ffi/mod.ts";
-import { SO, SOL } from "../ffi/constants.ts";
+import type { SocketAddress } from "../ffi/mod.ts";
 import {
+  type BlockingUdp,
+  closeBlockingUdp,
+  openBlockingUdp,
+  wakeBlockingUdp,
+} from "../ffi/_blocking_udp.ts";
+import {
+  ECHO_LIMIT_DEFAULTS,
   EchoHandler,
   type EchoLimits,
   type EchoRateLimits,
   type EchoStats,
-  type OutboundDatagram,
   type SessionEvent,
+  type SessionKeysChange,
 } from "./echo_handler.ts";
+import type { SessionKeys } from "../protocol/keys.ts";
+import { SessionDirectory } from "./session_directory.ts";
 import type { Logger } from "./log.ts";
-import { SendStampCorrector, type SendStampStats } from "./send_stamp_corrector.ts";
+import type { SendStampStats } from "./send_stamp_corrector.ts";
+import { StatsBoard } from "./_stats_board.ts";
+import type { EchoWorkerInit } from "./_echo_worker.ts";
 
 /** Options of {@linkcode startEchoServer}. */
 export interface EchoServerOptions {
@@ -69,7 +86,7 @@ export interface EchoServerStats extends EchoStats {
   sendErrors: number;
   /** ICMP errors about replies (a client that went away). */
   icmpErrors: number;
-  /** Datagrams dropped because the handler fell behind the socket's queue. */
+  /** Datagrams the sockets dropped with a full receive buffer (the kernel's count). */
   queueDrops: number;
   /** How far reply send times were from the kernel's send stamps. */
   sendStamps: SendStampStats;
@@ -85,17 +102,16 @@ export interface EchoServer {
   readonly addresses: readonly SocketAddress[];
   /** Counters since the start. */
   stats(): EchoServerStats;
+  /**
+   * The keys of a live session whose client is `address` (an `AuthorizeSession` for the TCP
+   * throughput service, `server/throughput_services.ts`); `undefined` for an unknown or ended
+   * session, or another client.
+   */
+  readonly sessionKeys: (sessionId: bigint, address: string) => SessionKeys | undefined;
   /** Closes every session (telling clients), then the sockets. */
   close(): Promise<void>;
   /** Same as {@linkcode EchoServer.close}. */
   [Symbol.asyncDispose](): Promise<void>;
-}
-
-function setReceiveBuffer(socket: UdpSocket, bytes: number): void {
-  const value = new Uint8Array(4);
-  new DataView(value.buffer).setInt32(0, bytes, true);
-  // Best effort: the kernel caps it, and a failure leaves the default.
-  libc().setsockopt(socket.fd, SOL.SOCKET, SO.RCVBUF, value, 4);
 }
 
 function logSessionEvent(logger: Logger | undefined, event: SessionEvent): void {
@@ -120,80 +136,122 @@ function logSessionEvent(logger: Logger | undefined, event: SessionEvent): void 
  * ```
  */
 export function startEchoServer(options: EchoServerOptions): Promise<EchoServer> {
-  try {
-    return Promise.resolve(start(options));
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  return start(options);
 }
 
-function start(options: EchoServerOptions): EchoServer {
+/** How long a close waits for the worker to finish its goodbyes before stopping it, ms. */
+const CLOSE_TIMEOUT_MS = 5000;
+
+type WorkerMessage =
+  | { type: "ready" }
+  | { type: "failed"; message: string }
+  | { type: "event"; event: SessionEvent }
+  | ({ type: "sessionKeys" } & SessionKeysChange)
+  | { type: "sendError"; to: SocketAddress; errno: number }
+  | { type: "closed" };
+
+async function start(options: EchoServerOptions): Promise<EchoServer> {
   const logger = options.logger;
   const kernelSendStamps = options.kernelSendStamps ?? true;
-  const corrector = new SendStampCorrector({ clock: realtimeNs, correct: kernelSendStamps });
-  const handler = new EchoHandler({
+  // Checks the secret and the limits here, where a RangeError reaches the caller.
+  new EchoHandler({
     secret: options.secret,
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
-    clock: realtimeNs,
-    sendTime: () => corrector.now(),
-    onSessionEvent: (event) => logSessionEvent(logger, event),
   });
-  const startedAt = new Date();
-  const started = performance.now();
-  const counters = { sendErrors: 0, icmpErrors: 0 };
-  const sockets: UdpSocket[] = [];
+  const sockets: BlockingUdp[] = [];
   try {
     for (const address of options.listen ?? [{ address: "127.0.0.1", port: 0 }]) {
-      const socket = UdpSocket.open({
-        bind: { address: address.address, port: address.port },
+      sockets.push(openBlockingUdp({
+        address: address.address,
+        port: address.port,
         sendTimestamps: kernelSendStamps,
-        sendStampTimeoutMs: 200,
-        maxDatagramSize: handler.limits.maxPacketSize + 1,
-        queueLimit: 8192,
-      });
-      sockets.push(socket);
-      setReceiveBuffer(socket, options.receiveBufferBytes ?? 4 * 1024 * 1024);
+        receiveBufferBytes: options.receiveBufferBytes ?? 4 * 1024 * 1024,
+      }));
     }
   } catch (error) {
-    for (const socket of sockets) socket.close();
+    for (const socket of sockets) closeBlockingUdp(socket.fd);
     throw error;
   }
 
-  const send = (out: OutboundDatagram): Promise<void> =>
-    (sockets[out.via] ?? sockets[0]!).sendTo(out.data, out.to).then((sent) => {
-      if (out.sendTime && sent.sentAtSource === "kernel") {
-        corrector.observe(out.sendTime, sent.sentAt);
-      }
-    }, (error) => {
-      counters.sendErrors++;
-      logger?.debug("send failed", { to: out.to, error });
-    });
-
-  const serve = async (socket: UdpSocket, via: number) => {
-    for await (const message of socket.messages()) {
-      if (message.kind === "error") {
-        counters.icmpErrors++;
-        continue;
-      }
-      const out = handler.handle({ ...message, via });
-      if (out) void send(out);
+  const directory = new SessionDirectory(
+    options.limits?.maxSessions ?? ECHO_LIMIT_DEFAULTS.maxSessions,
+  );
+  const board = new StatsBoard();
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(new URL("./_echo_worker.ts", import.meta.url).href, {
+    type: "module",
+  });
+  const ready = Promise.withResolvers<void>();
+  const closed = Promise.withResolvers<void>();
+  worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
+    const message = event.data;
+    switch (message.type) {
+      case "ready":
+        ready.resolve();
+        break;
+      case "failed":
+        ready.reject(new Error(`The echo worker failed to start: ${message.message}`));
+        break;
+      case "event":
+        logSessionEvent(logger, message.event);
+        break;
+      case "sessionKeys":
+        if (message.keys) directory.add(message.sessionId, message.address, message.keys);
+        else directory.remove(message.sessionId);
+        break;
+      case "sendError":
+        logger?.debug("send failed", { to: message.to, errno: message.errno });
+        break;
+      case "closed":
+        closed.resolve();
+        break;
     }
   };
-  const loops = sockets.map((socket, via) =>
-    serve(socket, via).catch((error) => logger?.error("receive loop failed", { error }))
-  );
-  const sendAll = (messages: OutboundDatagram[]) => Promise.all(messages.map(send));
-  const expiry = setInterval(() => void sendAll(handler.expire()), options.expireEveryMs ?? 1000);
-  Deno.unrefTimer(expiry);
+  worker.onerror = (event) => {
+    event.preventDefault();
+    logger?.error("echo worker failed", { error: event.message });
+    ready.reject(new Error(`The echo worker failed: ${event.message}`));
+    closed.resolve();
+  };
+  const init: EchoWorkerInit = {
+    secret: options.secret,
+    ...(options.limits ? { limits: { ...options.limits } } : {}),
+    ...(options.rateLimits ? { rateLimits: { ...options.rateLimits } } : {}),
+    sockets: sockets.map((socket) => ({ fd: socket.fd, sendTimestamps: socket.sendTimestamps })),
+    correctSendTimes: kernelSendStamps,
+    expireEveryMs: options.expireEveryMs ?? 1000,
+    board: board.buffer,
+    stop: stop.buffer as SharedArrayBuffer,
+  };
+  worker.postMessage(init);
 
+  const release = () => {
+    worker.terminate();
+    for (const socket of sockets) closeBlockingUdp(socket.fd);
+  };
+  try {
+    await ready.promise;
+  } catch (error) {
+    release();
+    throw error;
+  }
+
+  const startedAt = new Date();
+  const started = performance.now();
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
-      clearInterval(expiry);
-      await sendAll(handler.closeAll());
-      for (const socket of sockets) socket.close();
-      await Promise.all(loops);
+      Atomics.store(stop, 0, 1);
+      for (const socket of sockets) wakeBlockingUdp(socket.fd);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        closed.promise,
+        new Promise<void>((resolve) => timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)),
+      ]);
+      clearTimeout(timer);
+      release();
+      directory.clear();
     })();
 
   const first = sockets[0]!.localAddress;
@@ -202,14 +260,11 @@ function start(options: EchoServerOptions): EchoServer {
     port: first.port,
     addresses: sockets.map((socket) => socket.localAddress),
     stats: () => ({
-      ...handler.stats(),
+      ...board.read(),
       startedAt: startedAt.toISOString(),
       uptimeSeconds: Math.round((performance.now() - started) / 100) / 10,
-      sendErrors: counters.sendErrors,
-      icmpErrors: counters.icmpErrors,
-      queueDrops: sockets.reduce((sum, socket) => sum + socket.droppedMessages, 0),
-      sendStamps: corrector.stats(),
     }),
+    sessionKeys: (sessionId, address) => directory.authorize(sessionId, address),
     close,
     [Symbol.asyncDispose]: close,
   };

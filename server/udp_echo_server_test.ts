@@ -6,11 +6,19 @@
  */
 import dgram from "node:dgram";
 import type { Buffer } from "node:buffer";
-import { assertEquals, assertOk } from "../tests/support/assert.ts";
+import { assertEquals, assertOk, assertRejects } from "../tests/support/assert.ts";
+import { ERRNO, SocketError } from "../ffi/errno.ts";
 import { missing, skippable } from "../ffi/_test_env.ts";
-import { openEcho, openWelcome, sealEcho, sealKnock } from "../protocol/codec.ts";
+import {
+  Direction,
+  openClose,
+  openEcho,
+  openWelcome,
+  sealEcho,
+  sealKnock,
+} from "../protocol/codec.ts";
 import { deriveKnockKey, deriveSessionKeys, type SessionKeys } from "../protocol/keys.ts";
-import { PacketType } from "../protocol/wire.ts";
+import { CloseReason, PacketType } from "../protocol/wire.ts";
 import { type EchoServer, startEchoServer } from "./udp_echo_server.ts";
 
 const needsFfi = missing(["ffi"]);
@@ -203,3 +211,84 @@ test("server is silent above its rate limit and counts it", () =>
     const dropped = server.stats().dropped;
     assertEquals([dropped.wrongSecret, dropped.rateLimited], [4, 6]);
   }, { rateLimits: { packetsPerSecond: 0.001, burst: 4 } }));
+
+test("server answers on each of its addresses from that address", async () => {
+  const server = await startEchoServer({
+    secret: SECRET,
+    listen: [{ address: "127.0.0.1", port: 0 }, { address: "127.0.0.2", port: 0 }],
+  });
+  const socket = dgram.createSocket("udp4");
+  const answers: { from: string; port: number }[] = [];
+  socket.on(
+    "message",
+    (_message: Buffer, from) => answers.push({ from: from.address, port: from.port }),
+  );
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  try {
+    for (const address of server.addresses) {
+      socket.send(knock(), address.port, address.address);
+      for (let i = 0; i < 100 && answers.length < server.addresses.indexOf(address) + 1; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    assertEquals(
+      answers,
+      server.addresses.map((address) => ({ from: address.address, port: address.port })),
+    );
+    assertEquals(server.stats().sessions.active, 2);
+  } finally {
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await server.close();
+  }
+});
+
+test("server matches kernel send stamps to its replies and reports the error left", () =>
+  withServer(async (server, client) => {
+    const session = await openRawSession(client, server);
+    for (let i = 0; i < 5; i++) await client.exchange(server, echo(session));
+    // Stamps are read in batches or by the 250 ms timer.
+    for (let i = 0; i < 100 && server.stats().sendStamps.samples < 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const { sendStamps, queueDrops, sendErrors } = server.stats();
+    assertEquals(sendStamps.samples, 5);
+    assertOk(Number.isFinite(sendStamps.errorMedianUs));
+    assertEquals([queueDrops, sendErrors], [0, 0]);
+  }));
+
+test("server tells its clients when it closes", async () => {
+  const server = await startEchoServer({ secret: SECRET });
+  const client = await RawClient.open();
+  try {
+    const session = await openRawSession(client, server);
+    const before = client.received.length;
+    await server.close();
+    for (let i = 0; i < 100 && client.received.length === before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assertEquals(client.received.length, before + 1);
+    const close = openClose(
+      session.keys.serverToClient,
+      client.received[before]!,
+      Direction.ServerToClient,
+    );
+    assertOk(close.ok);
+    assertEquals(close.value.body.reason, CloseReason.ServerShutdown);
+    assertEquals(server.stats().closes, 1);
+    // Closing twice is fine.
+    await server.close();
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+test("server start fails on a port in use with EADDRINUSE", async () => {
+  await using first = await startEchoServer({ secret: SECRET });
+  const error = await assertRejects(
+    () => startEchoServer({ secret: SECRET, listen: [{ address: "127.0.0.1", port: first.port }] }),
+    SocketError,
+  );
+  assertEquals(error.errno, ERRNO.EADDRINUSE);
+  await assertRejects(() => startEchoServer({ secret: "" }), RangeError);
+});

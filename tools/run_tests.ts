@@ -11,11 +11,12 @@
 /**
  * Debian packages the test suite uses: a real DNS server, the sqlite3 CLI, iproute2 and
  * nftables for the namespace tests, fping as a peer, the fonts the charts draw with, and
- * ethtool and iperf3 for the namespace lab and its truth tests.
+ * ethtool, iperf3 and irtt for the namespace lab and its truth tests, and libsodium for the echo
+ * server's fast AEAD path (the node:crypto fallback is tested either way).
  */
 const PACKAGES = [
   ...["dnsmasq-base", "sqlite3", "iproute2", "nftables", "fping", "fonts-dejavu-core"],
-  ...["ethtool", "iperf3"],
+  ...["ethtool", "iperf3", "irtt", "libsodium23"],
   ...["chromium", "poppler-utils"],
 ];
 
