@@ -1,6 +1,7 @@
 /**
  * `server.toml`: where the echo server listens, where its secret comes from, its caps and rate
- * limits, logging and the health view. Every key is optional; see `server.example.toml`.
+ * limits, logging, the health view, and the TCP throughput service and HTTP endpoints
+ * (`[throughput]`, `[http]`: off unless present, see `throughput_config.ts`). Every key is optional; see `server.example.toml`.
  * Problems are reported together, each as `file:line: key: message`.
  *
  * The secret is never written in the file: it comes from an environment variable
@@ -23,6 +24,11 @@ import {
   type EchoRateLimits,
 } from "./echo_handler.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import {
+  resolveThroughputConfig,
+  throughputConfigShape,
+  type ThroughputServerConfig,
+} from "./throughput_config.ts";
 
 /** The shortest secret accepted, characters. */
 export const MIN_SECRET_LENGTH = 16;
@@ -47,6 +53,11 @@ export interface ServerConfig {
   rateLimits: EchoRateLimits;
   /** Where the HTTP health view listens, or `undefined` when it is off. */
   health: SocketAddress | undefined;
+  /**
+   * The TCP throughput service (`[throughput]`) and the HTTP endpoints (`[http]`); each is
+   * `undefined` (off) unless its section is in the file (see `throughput_config.ts`).
+   */
+  throughput: ThroughputServerConfig;
 }
 
 /** Options of {@linkcode parseServerConfig}. */
@@ -180,6 +191,7 @@ const configSchema = z.strictObject({
   health: z.strictObject({
     listen: z.union([z.literal(""), endpoint]).prefault("127.0.0.1:9877"),
   }).prefault({}),
+  ...throughputConfigShape,
 });
 
 function invalid(file: string, lines: string[]): BufferbaneError {
@@ -273,6 +285,7 @@ export function parseServerConfig(
       maxAddresses: doc.rate_limit.max_addresses,
     },
     health: doc.health.listen === "" ? undefined : doc.health.listen,
+    throughput: resolveThroughputConfig(doc),
   };
 }
 

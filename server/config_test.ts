@@ -1,6 +1,7 @@
 import { BufferbaneError } from "../core/errors.ts";
 import { assertEquals, assertOk, assertRejects, assertThrows } from "../tests/support/assert.ts";
 import { loadServerConfig, parseEndpoint, parseServerConfig } from "./config.ts";
+import { THROUGHPUT_LIMIT_DEFAULTS } from "./throughput_limits.ts";
 
 const SECRET = "0123456789abcdef-secret";
 const env = (name: string) => name === "BUFFERBANE_SECRET" ? SECRET : undefined;
@@ -51,6 +52,11 @@ Deno.test("parseServerConfig() reads every key", () => {
     },
     rateLimits: { packetsPerSecond: 5, burst: 10, globalPacketsPerSecond: 100, maxAddresses: 1000 },
     health: { address: "127.0.0.1", port: 0 },
+    throughput: {
+      throughput: undefined,
+      http: undefined,
+      limits: { ...THROUGHPUT_LIMIT_DEFAULTS },
+    },
   });
 });
 
@@ -126,4 +132,33 @@ Deno.test("loadServerConfig() uses defaults for a missing optional file only", a
 Deno.test("server.example.toml parses and documents exactly the defaults", async () => {
   const example = await Deno.readTextFile(new URL("./server.example.toml", import.meta.url));
   assertEquals(parseServerConfig(example, { env }), parseServerConfig("", { env }));
+  // Its commented [throughput] and [http] sections, uncommented (HTTPS files left out), are
+  // the sections' defaults.
+  const uncommented = example.slice(example.indexOf("# [throughput]")).split("\n")
+    .filter((line) => /^# (\[|[a-z_]+ = )/.test(line) && !/^# (cert|key)_file/.test(line))
+    .map((line) => line.slice(2)).join("\n");
+  assertEquals(
+    parseServerConfig(uncommented, { env }).throughput,
+    parseServerConfig("[throughput]\n[http]\n", { env }).throughput,
+  );
+});
+
+Deno.test("parseServerConfig() starts the throughput service and HTTP endpoints only when their sections are there", () => {
+  const env = () => "0123456789abcdef0123";
+  const none = parseServerConfig("", { env });
+  assertEquals([none.throughput.throughput, none.throughput.http], [undefined, undefined]);
+  const both = parseServerConfig(
+    '[throughput]\nlisten = "127.0.0.1:0"\n[throughput.limits]\nmax_duration = "10s"\n[http]\n',
+    { env },
+  );
+  assertEquals(both.throughput.throughput?.listen, [{ address: "127.0.0.1", port: 0 }]);
+  assertEquals(both.throughput.limits.maxDuration, 10_000);
+  assertEquals(both.throughput.http?.listen, { address: "0.0.0.0", port: 9878 });
+  let message = "";
+  try {
+    parseServerConfig('[throughput]\nlisten = "nowhere"\n', { env });
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  assertOk(message.includes("server.toml:2: throughput.listen"), message);
 });

@@ -2,8 +2,10 @@
  * The embedded server: what a recipe gets for `[[servers]] embedded = true`. It runs in-process
  * on loopback for the length of the run, so the quickstart recipe works on a machine with no
  * network at all. It offers a DNS responder with a few fixed names and the bufferbane UDP echo
- * service with a random per-run secret (its port and secret go into the {@linkcode ServerInfo}).
- * The echo service needs FFI: without `--allow-ffi` it is left out and `info.port` is 0.
+ * service with a random per-run secret (its port and secret go into the {@linkcode ServerInfo}),
+ * and the TCP throughput service authorized by the echo service's sessions (its port is
+ * `info.throughputPort`), for the throughput and bufferbloat tests. The echo service needs FFI:
+ * without `--allow-ffi` both are left out and `info.port` is 0.
  *
  * @module
  */
@@ -11,6 +13,7 @@ import type { ServerInfo } from "../core/contract.ts";
 import { ffiAllowed } from "../ffi/mod.ts";
 import { startDnsResponder } from "./dns_responder.ts";
 import { type EchoServer, startEchoServer } from "./udp_echo_server.ts";
+import { startThroughputService, type ThroughputService } from "./throughput_service.ts";
 
 /** Names the embedded DNS responder answers (anything else gets NXDOMAIN). */
 export const EMBEDDED_DNS_RECORDS = {
@@ -33,6 +36,8 @@ export interface EmbeddedServer {
   info: ServerInfo;
   /** The echo service, when FFI is allowed (for its stats). */
   echo: EchoServer | undefined;
+  /** The TCP throughput service, when the echo service runs. */
+  throughput: ThroughputService | undefined;
   /** Stops every service. */
   close(): Promise<void>;
 }
@@ -51,6 +56,7 @@ function randomSecret(): string {
  * import { startEmbeddedServer } from "./embedded.ts";
  * const server = await startEmbeddedServer({ name: "local" });
  * console.log(server.info.dnsPort! > 0, server.info.port > 0, server.info.secret!.length); // true true 43
+ * console.log(server.info.throughputPort! > 0); // true
  * await server.close();
  * ```
  */
@@ -64,6 +70,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     >[0]["records"],
   });
   let echo: EchoServer | undefined;
+  let throughput: ThroughputService | undefined;
   const secret = randomSecret();
   if (ffiAllowed()) {
     try {
@@ -74,7 +81,15 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
         limits: { maxSessionsPerAddress: 256, minInterval: 1 },
         rateLimits: { packetsPerSecond: 1000, burst: 1000 },
       });
+      throughput = await startThroughputService({
+        authorize: echo.sessionKeys,
+        listen: [{ address: hostname, port: 0 }],
+        // One local user, on loopback (tens of Gbit/s): no byte budget to speak of.
+        limits: { bytesPerHour: 1e15 },
+        connectionsPerSecond: 1000,
+      });
     } catch (error) {
+      await echo?.close();
       await dns.close();
       throw error;
     }
@@ -85,10 +100,13 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       host: hostname,
       port: echo?.port ?? 0,
       dnsPort: dns.port,
+      ...(throughput ? { throughputPort: throughput.addresses[0]!.port } : {}),
       ...(echo ? { secret } : {}),
     },
     echo,
+    throughput,
     close: async () => {
+      await throughput?.close();
       await echo?.close();
       await dns.close();
     },

@@ -7,8 +7,10 @@
  *
  * Without the file named by `--config` (default `server.toml`), safe defaults are used; the
  * secret must still be given (`BUFFERBANE_SECRET`). `--check` validates the configuration, prints
- * it (secret redacted) and exits. Logs are JSON lines on stderr. `SIGUSR1` logs the stats;
+ * it (secret redacted) and exits. Logs are JSON lines on stderr. `SIGUSR2` logs the stats (not SIGUSR1: Deno opens its inspector on that one);
  * `SIGINT`/`SIGTERM` close every session (telling clients), log the final stats and exit 0.
+ * With `[throughput]` or `[http]` in the file, the TCP throughput service (authorized by the
+ * echo server's live sessions) or the HTTP endpoints start too (`throughput_services.ts`).
  * See `server/README.md` for a VPS setup.
  *
  * @module
@@ -20,6 +22,7 @@ import { loadServerConfig, type ServerConfig } from "./config.ts";
 import { type HealthServer, startHealthServer } from "./health.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { startEchoServer } from "./udp_echo_server.ts";
+import { startThroughputServices, type ThroughputServices } from "./throughput_services.ts";
 
 const DEFAULT_CONFIG = "server.toml";
 
@@ -112,6 +115,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
 async function serve(config: ServerConfig, log: Logger, signal?: AbortSignal): Promise<number> {
   let server;
   let health: HealthServer | undefined;
+  let tp: ThroughputServices | undefined;
   try {
     server = await startEchoServer({
       secret: config.secret,
@@ -121,10 +125,16 @@ async function serve(config: ServerConfig, log: Logger, signal?: AbortSignal): P
       kernelSendStamps: config.kernelSendStamps,
       logger: log,
     });
+    tp = await startThroughputServices({
+      config: config.throughput,
+      authorize: server.sessionKeys,
+      logger: log,
+    });
     if (config.health) {
       health = startHealthServer({ ...config.health, stats: () => server!.stats() });
     }
   } catch (error) {
+    await tp?.close();
     await server?.close();
     log.error(`Cannot start the server: ${describeError(error)}`);
     return 1;
@@ -135,31 +145,31 @@ async function serve(config: ServerConfig, log: Logger, signal?: AbortSignal): P
     secret: config.secretSource,
     limits: config.limits,
     rateLimits: config.rateLimits,
+    ...tp?.describe(),
   });
+  const stats = () => ({ ...server.stats(), ...tp?.stats() }) as unknown as Record<string, unknown>;
 
   const { promise: stopped, resolve: stop } = Promise.withResolvers<string>();
   const onSignal = (name: Deno.Signal) => () => stop(name);
   const handlers: [Deno.Signal, () => void][] = [
     ["SIGINT", onSignal("SIGINT")],
     ["SIGTERM", onSignal("SIGTERM")],
-    ["SIGUSR1", () => log.info("stats", server.stats() as unknown as Record<string, unknown>)],
+    ["SIGUSR2", () => log.info("stats", stats())],
   ];
   for (const [name, handler] of handlers) Deno.addSignalListener(name, handler);
   signal?.addEventListener("abort", () => stop("abort"), { once: true });
   const statsTimer = config.statsInterval > 0
-    ? setInterval(
-      () => log.info("stats", server.stats() as unknown as Record<string, unknown>),
-      config.statsInterval,
-    )
+    ? setInterval(() => log.info("stats", stats()), config.statsInterval)
     : undefined;
 
   const reason = await stopped;
   log.info("shutting down", { reason });
   clearInterval(statsTimer);
   for (const [name, handler] of handlers) Deno.removeSignalListener(name, handler);
+  await tp?.close();
   await server.close();
   await health?.close();
-  log.info("final stats", server.stats() as unknown as Record<string, unknown>);
+  log.info("final stats", stats());
   return 0;
 }
 

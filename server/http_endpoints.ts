@@ -1,0 +1,498 @@
+/**
+ * HTTP endpoints for browser tests (speed and latency under load), served by `Deno.serve`,
+ * HTTPS when a certificate and key are given:
+ *
+ * | endpoint              | what                                                             |
+ * | --------------------- | ---------------------------------------------------------------- |
+ * | `GET /download?bytes=N` | N incompressible bytes, streamed (at most `maxDownloadBytes`;  |
+ * |                       | `bytes` left out: that many); stops early at `maxDuration`       |
+ * | `POST /upload`        | reads and drops the body (at most `maxUploadBytes`, at most      |
+ * |                       | `maxDuration`), answers `{"bytes": n, "ms": t}` (JSON); a body    |
+ * |                       | over the cap gets 413 with the same JSON and `"capped": "bytes"` |
+ * | `GET /ping`           | 204, nothing else (`Cache-Control: no-store`): for time to first |
+ * |                       | byte                                                             |
+ * | `GET /ws`             | a WebSocket that answers each text message `{"t": x}` with       |
+ * |                       | `{"t": x, "s": <server ms since the epoch>}` and echoes small    |
+ * |                       | binary messages as they are (latency under load in browsers)     |
+ *
+ * Every response allows any origin by default (`corsOrigin`), answers preflights, and carries
+ * `Timing-Allow-Origin` so that a page can read resource timings. These endpoints are open to
+ * anyone who can reach them (a browser cannot hold a UDP session): they are off unless
+ * configured, and every download and upload counts against the same per-client limits as the
+ * TCP throughput service (`throughput_limits.ts`: streams at once, bytes per hour) when both get
+ * the same limiter; over a limit the answer is 429 with `Retry-After`. WebSockets are capped per
+ * client and in lifetime, and their messages are rate-limited (excess messages are dropped).
+ *
+ * The handler is a plain function of a `Request` (hono-style), so tests call it in-process.
+ *
+ * @module
+ */
+import type { SocketAddress } from "../ffi/structs.ts";
+import {
+  clientKey,
+  type StreamRefusal,
+  ThroughputLimiter,
+  type ThroughputLimits,
+} from "./throughput_limits.ts";
+import { TokenBucket } from "./rate_limit.ts";
+
+/** Options of {@linkcode createHttpEndpoints}. */
+export interface HttpEndpointsOptions {
+  /** Caps (see `THROUGHPUT_LIMIT_DEFAULTS`); ignored when `limiter` is given. */
+  limits?: Partial<ThroughputLimits>;
+  /**
+   * The limiter downloads and uploads are counted with; pass the TCP service's so that a
+   * client's streams count once.
+   *
+   * @default {a new ThroughputLimiter(limits)}
+   */
+  limiter?: ThroughputLimiter;
+  /**
+   * The most bytes one download sends (and what `bytes` defaults to).
+   *
+   * @default {1073741824 (1 GiB)}
+   */
+  maxDownloadBytes?: number;
+  /**
+   * The most bytes one upload may send; beyond it the answer is 413.
+   *
+   * @default {1073741824 (1 GiB)}
+   */
+  maxUploadBytes?: number;
+  /**
+   * `Access-Control-Allow-Origin` of every answer.
+   *
+   * @default {"*"}
+   */
+  corsOrigin?: string;
+  /**
+   * WebSockets open at once per client (IPv4 address or IPv6 /64).
+   *
+   * @default {4}
+   */
+  maxWebSocketsPerAddress?: number;
+  /**
+   * How long a WebSocket may stay open, ms.
+   *
+   * @default {120000}
+   */
+  webSocketMaxDuration?: number;
+  /**
+   * Messages per second a WebSocket may send (with a burst of as many); excess is dropped.
+   *
+   * @default {100}
+   */
+  webSocketMessagesPerSecond?: number;
+  /**
+   * Bytes per chunk of a download (one random buffer, shared by every download).
+   *
+   * @default {1048576}
+   */
+  chunkSize?: number;
+}
+
+/** What the endpoints have served. */
+export interface HttpEndpointsStats {
+  /** Requests by endpoint (`other` for the rest). */
+  requests: { download: number; upload: number; ping: number; ws: number; other: number };
+  /** Answers 429, by the limit that refused. */
+  limited: Record<StreamRefusal | "websockets", number>;
+  /** Body bytes sent by downloads and read from uploads. */
+  bytes: { sent: number; received: number };
+  /** WebSockets open now. */
+  webSockets: number;
+}
+
+/** The endpoints: a handler plus counters. */
+export interface HttpEndpoints {
+  /**
+   * Answers one request.
+   *
+   * @param request The request.
+   * @param info Where it came from (`Deno.serve` passes it); without it the client counts as
+   * `"unknown"`.
+   * @returns The response.
+   */
+  fetch(request: Request, info?: { remoteAddr: Deno.Addr }): Promise<Response>;
+  /**
+   * Counters so far.
+   *
+   * @returns A copy.
+   */
+  stats(): HttpEndpointsStats;
+  /** The limiter charged (shared with the TCP service when it was given). */
+  readonly limiter: ThroughputLimiter;
+  /** Cuts every open download and upload and closes every WebSocket (at shutdown). */
+  closeAll(): void;
+}
+
+const GIB = 1_073_741_824;
+
+/**
+ * Creates the endpoints' handler (see the module documentation).
+ *
+ * @param options Limits, caps and CORS.
+ * @returns The handler and its counters.
+ *
+ * @example In-process, no network
+ * ```ts
+ * import { createHttpEndpoints } from "./http_endpoints.ts";
+ * const endpoints = createHttpEndpoints({ maxDownloadBytes: 1000 });
+ * const ping = await endpoints.fetch(new Request("http://x/ping"));
+ * console.log(ping.status, ping.headers.get("cache-control")); // 204 no-store
+ * const download = await endpoints.fetch(new Request("http://x/download?bytes=5000"));
+ * console.log((await download.bytes()).length); // 1000
+ * const upload = await endpoints.fetch(
+ *   new Request("http://x/upload", { method: "POST", body: new Uint8Array(300) }),
+ * );
+ * console.log(await upload.json()); // { bytes: 300, ms: ... }
+ * ```
+ */
+export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEndpoints {
+  const limiter = options.limiter ?? new ThroughputLimiter(options.limits ?? {});
+  const maxDownload = options.maxDownloadBytes ?? GIB;
+  const maxUpload = options.maxUploadBytes ?? GIB;
+  const origin = options.corsOrigin ?? "*";
+  const maxSockets = options.maxWebSocketsPerAddress ?? 4;
+  const socketLife = options.webSocketMaxDuration ?? 120_000;
+  const messageRate = options.webSocketMessagesPerSecond ?? 100;
+  const chunk = randomPayload(options.chunkSize ?? 1_048_576);
+  const stats: HttpEndpointsStats = {
+    requests: { download: 0, upload: 0, ping: 0, ws: 0, other: 0 },
+    limited: { address_streams: 0, server_streams: 0, bytes_per_hour: 0, websockets: 0 },
+    bytes: { sent: 0, received: 0 },
+    webSockets: 0,
+  };
+  const socketsByClient = new Map<string, number>();
+  /** How to cut each open download, upload and WebSocket. */
+  const cutters = new Set<() => void>();
+
+  const cors = (headers: HeadersInit = {}): Headers => {
+    const out = new Headers(headers);
+    out.set("access-control-allow-origin", origin);
+    out.set("timing-allow-origin", origin);
+    if (origin !== "*") out.append("vary", "Origin");
+    return out;
+  };
+  const json = (body: unknown, status = 200) =>
+    new Response(JSON.stringify(body), {
+      status,
+      headers: cors({ "content-type": "application/json", "cache-control": "no-store" }),
+    });
+  const text = (body: string, status: number, headers: HeadersInit = {}) =>
+    new Response(body, {
+      status,
+      headers: cors({ "content-type": "text/plain; charset=utf-8", ...headers }),
+    });
+  const tooMany = (refusal: StreamRefusal, address: string) => {
+    stats.limited[refusal]++;
+    const retry = refusal === "bytes_per_hour" ? retryAfterBytes(limiter, address) : 1;
+    return text(`Too many requests: ${refusal.replaceAll("_", " ")}\n`, 429, {
+      "retry-after": String(retry),
+    });
+  };
+
+  function download(url: URL, address: string): Response {
+    const asked = url.searchParams.get("bytes");
+    let total = maxDownload;
+    if (asked !== null) {
+      const n = Number(asked);
+      if (!/^[0-9]+$/.test(asked) || !Number.isSafeInteger(n)) {
+        return text(`Invalid bytes "${asked}": expected a whole number\n`, 400);
+      }
+      total = Math.min(n, maxDownload);
+    }
+    const ticket = limiter.open(address);
+    if (typeof ticket === "string") return tooMany(ticket, address);
+    const started = performance.now();
+    const deadline = started + limiter.limits.maxDuration;
+    let left = total;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let cut: (() => void) | undefined;
+    const finish = () => {
+      clearTimeout(timer);
+      ticket.close();
+      if (cut) cutters.delete(cut);
+    };
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        cut = () => {
+          finish();
+          try {
+            controller.error(new Error("The download was cut"));
+          } catch { /* already closed */ }
+        };
+        cutters.add(cut);
+        // Bounded whatever the client does: one that stops reading is cut off.
+        timer = setTimeout(cut, limiter.limits.maxDuration + 2_000);
+      },
+      pull(controller) {
+        if (left <= 0 || performance.now() >= deadline) {
+          finish();
+          controller.close();
+          return;
+        }
+        const piece = left >= chunk.byteLength ? chunk : chunk.subarray(0, left);
+        left -= piece.byteLength;
+        stats.bytes.sent += piece.byteLength;
+        controller.enqueue(piece);
+        if (!ticket.charge(piece.byteLength)) left = 0;
+      },
+      cancel() {
+        finish();
+      },
+    }, { highWaterMark: 1 });
+    return new Response(body, {
+      headers: cors({
+        "content-type": "application/octet-stream",
+        "cache-control": "no-store",
+        "x-bufferbane-bytes": String(total),
+        "access-control-expose-headers": "X-Bufferbane-Bytes",
+      }),
+    });
+  }
+
+  async function upload(request: Request, address: string): Promise<Response> {
+    const ticket = limiter.open(address);
+    if (typeof ticket === "string") {
+      await request.body?.cancel().catch(() => {});
+      return tooMany(ticket, address);
+    }
+    const started = performance.now();
+    let bytes = 0;
+    let capped: "bytes" | "duration" | "bytes_per_hour" | undefined;
+    const reader = request.body?.getReader();
+    const cut = () => reader?.cancel().catch(() => {});
+    cutters.add(cut);
+    const timer = setTimeout(() => {
+      capped ??= "duration";
+      cut();
+    }, limiter.limits.maxDuration);
+    try {
+      while (reader) {
+        const { done, value } = await readOrEnd(reader);
+        if (done) break;
+        bytes += value.byteLength;
+        stats.bytes.received += value.byteLength;
+        if (bytes > maxUpload) {
+          capped = "bytes";
+          break;
+        }
+        if (!ticket.charge(value.byteLength)) {
+          capped = "bytes_per_hour";
+          break;
+        }
+      }
+    } finally {
+      cutters.delete(cut);
+      clearTimeout(timer);
+      ticket.close();
+      if (capped !== undefined) await reader?.cancel().catch(() => {});
+    }
+    const ms = Math.round((performance.now() - started) * 1000) / 1000;
+    const status = capped === "bytes" ? 413 : capped === "bytes_per_hour" ? 429 : 200;
+    return json({ bytes, ms, ...(capped ? { capped } : {}) }, status);
+  }
+
+  function webSocket(request: Request, address: string): Response {
+    if ((request.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
+      return text("Expected a WebSocket upgrade\n", 426, { upgrade: "websocket" });
+    }
+    const key = clientKey(address);
+    const open = socketsByClient.get(key) ?? 0;
+    if (open >= maxSockets) {
+      stats.limited.websockets++;
+      return text("Too many requests: WebSockets\n", 429, { "retry-after": "1" });
+    }
+    const { socket, response } = Deno.upgradeWebSocket(request);
+    socketsByClient.set(key, open + 1);
+    stats.webSockets++;
+    const bucket = new TokenBucket({ rate: messageRate, burst: messageRate }, performance.now());
+    const cut = () => socket.close(1001, "server shutting down");
+    cutters.add(cut);
+    const life = setTimeout(() => socket.close(1000, "longest duration reached"), socketLife);
+    socket.binaryType = "arraybuffer";
+    socket.onmessage = (event) => {
+      if (!bucket.take(performance.now())) return;
+      const data = event.data;
+      if (typeof data === "string") {
+        if (data.length > 1024) return socket.close(1009, "message too big");
+        let t: unknown;
+        try {
+          t = (JSON.parse(data) as { t?: unknown })?.t;
+        } catch {
+          t = undefined;
+        }
+        if (typeof t === "number" && Number.isFinite(t)) {
+          socket.send(JSON.stringify({ t, s: Date.now() }));
+        }
+      } else if (data instanceof ArrayBuffer) {
+        if (data.byteLength > 1024) return socket.close(1009, "message too big");
+        socket.send(data);
+      }
+    };
+    socket.onclose = () => {
+      cutters.delete(cut);
+      clearTimeout(life);
+      stats.webSockets--;
+      const left = (socketsByClient.get(key) ?? 1) - 1;
+      if (left <= 0) socketsByClient.delete(key);
+      else socketsByClient.set(key, left);
+    };
+    socket.onerror = () => {};
+    return response;
+  }
+
+  return {
+    limiter,
+    stats: () => structuredClone(stats),
+    closeAll() {
+      for (const cut of [...cutters]) {
+        try {
+          cut();
+        } catch { /* already gone */ }
+      }
+    },
+    // deno-lint-ignore require-await
+    async fetch(request, info) {
+      const url = new URL(request.url);
+      const address = info && "hostname" in info.remoteAddr ? info.remoteAddr.hostname : "unknown";
+      const method = request.method;
+      if (method === "OPTIONS") {
+        return new Response(null, {
+          status: 204,
+          headers: cors({
+            "access-control-allow-methods": "GET, HEAD, POST, OPTIONS",
+            "access-control-allow-headers": "Content-Type",
+            "access-control-max-age": "86400",
+          }),
+        });
+      }
+      switch (url.pathname) {
+        case "/download":
+          stats.requests.download++;
+          if (method !== "GET") return notAllowed("GET");
+          return download(url, address);
+        case "/upload":
+          stats.requests.upload++;
+          if (method !== "POST") return notAllowed("POST");
+          return upload(request, address);
+        case "/ping":
+          stats.requests.ping++;
+          if (method !== "GET" && method !== "HEAD") return notAllowed("GET, HEAD");
+          return new Response(null, {
+            status: 204,
+            headers: cors({ "cache-control": "no-store" }),
+          });
+        case "/ws":
+          stats.requests.ws++;
+          if (method !== "GET") return notAllowed("GET");
+          return webSocket(request, address);
+        default:
+          stats.requests.other++;
+          return text("Not found\n", 404);
+      }
+    },
+  };
+
+  function notAllowed(allow: string): Response {
+    return text("Method not allowed\n", 405, { allow });
+  }
+}
+
+/** Reads the next chunk; a cancelled or failed body reads as its end. */
+async function readOrEnd(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  try {
+    return await reader.read();
+  } catch {
+    return { done: true, value: undefined };
+  }
+}
+
+function retryAfterBytes(limiter: ThroughputLimiter, address: string): number {
+  // Seconds until the allowance has refilled by a tenth (a useful test's worth, roughly).
+  const missing = limiter.limits.bytesPerHour / 10 - limiter.remaining(address);
+  return Math.max(1, Math.ceil(missing / (limiter.limits.bytesPerHour / 3600)));
+}
+
+/** Incompressible bytes. */
+function randomPayload(size: number): Uint8Array {
+  const payload = new Uint8Array(size);
+  for (let offset = 0; offset < size; offset += 65_536) {
+    crypto.getRandomValues(payload.subarray(offset, Math.min(size, offset + 65_536)));
+  }
+  return payload;
+}
+
+/** Options of {@linkcode startHttpEndpoints}. */
+export interface HttpServerOptions extends HttpEndpointsOptions {
+  /**
+   * Where to listen; port 0 picks a free port.
+   *
+   * @default {{ address: "127.0.0.1", port: 0 }}
+   */
+  listen?: SocketAddress;
+  /** PEM certificate chain: with `key`, the endpoints are served over HTTPS. */
+  cert?: string;
+  /** PEM private key of `cert`. */
+  key?: string;
+}
+
+/** Running HTTP endpoints. */
+export interface HttpServer {
+  /** Where it listens (with the port picked). */
+  readonly address: SocketAddress;
+  /** `http://` or `https://`, host and port. */
+  readonly url: string;
+  /** The endpoints (their counters and limiter). */
+  readonly endpoints: HttpEndpoints;
+  /** Stops the server (open downloads and uploads are cut). */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the endpoints with `Deno.serve` (HTTPS when `cert` and `key` are given).
+ *
+ * @param options Where to listen, TLS, and the endpoints' options.
+ * @returns The running server.
+ * @throws {TypeError} When only one of `cert` and `key` is given.
+ *
+ * @example On loopback
+ * ```ts
+ * import { startHttpEndpoints } from "./http_endpoints.ts";
+ * const server = await startHttpEndpoints({});
+ * const response = await fetch(`${server.url}/ping`);
+ * console.log(response.status); // 204
+ * await server.close();
+ * ```
+ */
+export async function startHttpEndpoints(options: HttpServerOptions): Promise<HttpServer> {
+  if ((options.cert === undefined) !== (options.key === undefined)) {
+    throw new TypeError("Invalid HTTPS setup: give both a certificate and its key, or neither");
+  }
+  const endpoints = createHttpEndpoints(options);
+  const listen = options.listen ?? { address: "127.0.0.1", port: 0 };
+  const listening = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve({
+    hostname: listen.address,
+    port: listen.port,
+    ...(options.cert !== undefined ? { cert: options.cert, key: options.key! } : {}),
+    onListen: (addr) => listening.resolve(addr as Deno.NetAddr),
+    onError: () => new Response("Internal error\n", { status: 500 }),
+  }, (request, info) => endpoints.fetch(request, info));
+  const addr = await listening.promise;
+  const scheme = options.cert !== undefined ? "https" : "http";
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  return {
+    address: { address: addr.hostname, port: addr.port },
+    url: `${scheme}://${host}:${addr.port}`,
+    endpoints,
+    async close() {
+      const stopping = server.shutdown();
+      endpoints.closeAll();
+      await stopping;
+    },
+  };
+}
