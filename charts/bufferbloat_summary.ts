@@ -53,6 +53,10 @@ export interface PhaseLatency {
   median: number;
   /** 95th percentile round trip under load. */
   p95: number;
+  /** 99th percentile round trip under load (tests from the `bufferbloat` plugin). */
+  p99?: number | null;
+  /** Median minus the idle median (tests from the `bufferbloat` plugin). */
+  increase_ms?: number | null;
 }
 
 /**
@@ -81,8 +85,14 @@ export interface BufferbloatSummary {
   loaded_latency_ms: Record<LoadedPhase, PhaseLatency>;
   /** Largest loaded median minus the idle median. */
   increase_ms: number;
-  /** Responsiveness under load: round trips per minute, `60000 / loaded median`. */
+  /**
+   * Responsiveness under load, round trips per minute: per the IETF responsiveness draft,
+   * `60000 / ((TM(foreign) + TM(self)) / 2)` for the least responsive phase
+   * (`bufferbloat/rpm.ts`); older summaries stored `60000 / loaded median`.
+   */
   rpm: number;
+  /** How far to trust `rpm`: `"Low"`, `"Medium"` or `"High"` (`bufferbloat` plugin). */
+  rpm_confidence?: "Low" | "Medium" | "High";
   /** Which direction's queue grows: `"download"`, `"upload"`, `"both"` or `"none"`. */
   queue: "download" | "upload" | "both" | "none";
 }

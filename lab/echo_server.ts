@@ -3,7 +3,9 @@
  * detached process in `bb-server`, listening on the server's address (`10.77.3.2:9876`), with a
  * fresh random secret per `lab up` in a root-only file under the lab's state folder. `lab exec`
  * hands that secret and the address to the command it runs (`BB_SERVER_HOST`,
- * `BB_SERVER_PORT`, `BB_SERVER_SECRET`), so a recipe's `${BB_SERVER_HOST:-}` reaches it.
+ * `BB_SERVER_PORT`, `BB_SERVER_THROUGHPUT_PORT`, `BB_SERVER_SECRET`), so a recipe's
+ * `${BB_SERVER_HOST:-}` reaches it. It also runs the TCP throughput service
+ * (`10.77.3.2:9877`), for the throughput and bufferbloat tests.
  *
  * The lab is a test bench, so its limits are a test bench's: intervals down to 1 ms, packets up
  * to 1472 bytes, sessions up to an hour; the rate limits stay on (they are part of what is
@@ -45,6 +47,17 @@ export const ECHO_SERVER_FILES = {
 export const LAB_SERVER_PORT = 9876;
 
 /**
+ * The TCP port of the lab's server's throughput service (`[throughput]`).
+ *
+ * @example
+ * ```ts
+ * import { LAB_THROUGHPUT_PORT } from "./echo_server.ts";
+ * console.log(LAB_THROUGHPUT_PORT); // 9877
+ * ```
+ */
+export const LAB_THROUGHPUT_PORT = 9877;
+
+/**
  * How long to wait for the server to log that it listens (Deno start-up included).
  *
  * @example
@@ -69,6 +82,7 @@ const CONFIG = fileURLToPath(new URL("../deno.json", import.meta.url));
  * import { echoServerConfig } from "./echo_server.ts";
  * const toml = echoServerConfig({ secretFile: "/run/x.secret" });
  * console.log(toml.includes('listen = ["10.77.3.2:9876"]')); // true
+ * console.log(toml.includes('[throughput]\nlisten = ["10.77.3.2:9877"]')); // true
  * ```
  */
 export function echoServerConfig(files: { secretFile: string }): string {
@@ -87,6 +101,15 @@ export function echoServerConfig(files: { secretFile: string }): string {
     "",
     "[health]",
     'listen = ""',
+    "",
+    "[throughput]",
+    `listen = ["${TOPOLOGY.addresses.server}:${LAB_THROUGHPUT_PORT}"]`,
+    "",
+    "[throughput.limits]",
+    'max_duration = "2m"',
+    "max_streams_per_address = 64",
+    "max_streams = 128",
+    'bytes_per_hour = "1000GB"',
     "",
   ].join("\n");
 }
@@ -129,8 +152,9 @@ export function readEchoServerSecret(): string | undefined {
 }
 
 /**
- * The environment `lab exec` adds for the lab's server: `BB_SERVER_HOST`, `BB_SERVER_PORT` and
- * `BB_SERVER_SECRET`, or nothing when the lab's server has no secret (the lab is not up).
+ * The environment `lab exec` adds for the lab's server: `BB_SERVER_HOST`, `BB_SERVER_PORT`,
+ * `BB_SERVER_THROUGHPUT_PORT` and `BB_SERVER_SECRET`, or nothing when the lab's server has no
+ * secret (the lab is not up).
  *
  * @returns The variables.
  *
@@ -147,6 +171,7 @@ export function echoServerEnv(): Record<string, string> {
   return {
     BB_SERVER_HOST: TOPOLOGY.addresses.server,
     BB_SERVER_PORT: String(LAB_SERVER_PORT),
+    BB_SERVER_THROUGHPUT_PORT: String(LAB_THROUGHPUT_PORT),
     BB_SERVER_SECRET: secret,
   };
 }

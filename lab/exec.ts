@@ -9,8 +9,8 @@
  *
  * The command gets the caller's environment plus {@linkcode LAB_ENV} (`BB_TARGET`,
  * `BB_RESOLVER`, `BB_DNS_NAME`, `BB_LAB`) and the lab's bufferbane server (`BB_SERVER_HOST`,
- * `BB_SERVER_PORT`, `BB_SERVER_SECRET`, see `echo_server.ts`), which override variables of the
- * same name so that a recipe's `${BB_TARGET:-...}` or `${BB_SERVER_HOST:-}` can only point at
+ * `BB_SERVER_PORT`, `BB_SERVER_THROUGHPUT_PORT`, `BB_SERVER_SECRET`, see `echo_server.ts`),
+ * which override variables of the same name so that a recipe's `${BB_TARGET:-...}` or `${BB_SERVER_HOST:-}` can only point at
  * the lab's server. Inside the namespace, `/etc/resolv.conf` names the lab's dnsmasq.
  *
  * @module

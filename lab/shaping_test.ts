@@ -15,11 +15,11 @@ Deno.test("shapingCommands() shapes both directions of the bloated link on the r
   ]);
 });
 
-Deno.test("shapingCommands() shapes only the upload of the asymmetric link", () => {
+Deno.test("shapingCommands() gives the asymmetric link a slow bloated upload, a fast short download", () => {
   assertEquals(lines("asymmetric"), [
     "! qdisc replace dev bb-srv-r root tbf rate 5000000bit burst 4000 latency 300000us",
-    "? qdisc del dev bb-eth-r root",
-    "? qdisc del dev bb-wifi-r root",
+    "! qdisc replace dev bb-eth-r root tbf rate 50000000bit burst 6250 latency 2000us",
+    "! qdisc replace dev bb-wifi-r root tbf rate 50000000bit burst 6250 latency 2000us",
   ]);
 });
 

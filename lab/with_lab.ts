@@ -33,7 +33,12 @@ import { type CommandResult, type CommandRunner, inNamespace, systemRunner } fro
 import { labDown } from "./down.ts";
 import { type GroundTruth, groundTruth, loadScenario, type Scenario } from "./scenario.ts";
 import { readState } from "./state.ts";
-import { ECHO_SERVER_FILES, LAB_SERVER_PORT, readEchoServerSecret } from "./echo_server.ts";
+import {
+  ECHO_SERVER_FILES,
+  LAB_SERVER_PORT,
+  LAB_THROUGHPUT_PORT,
+  readEchoServerSecret,
+} from "./echo_server.ts";
 import { ensureLabTools } from "./tools.ts";
 import { TOPOLOGY } from "./topology.ts";
 import { labUp } from "./up.ts";
@@ -46,8 +51,11 @@ export interface RunningLab {
   groundTruth: GroundTruth;
   /** Names and addresses. */
   topology: typeof TOPOLOGY;
-  /** The bufferbane server in `bb-server`: where it listens and its secret (fresh per lab). */
-  echoServer: { host: string; port: number; secret: string };
+  /**
+   * The bufferbane server in `bb-server`: where it listens (UDP echo `port`, TCP
+   * `throughputPort`) and its secret (fresh per lab).
+   */
+  echoServer: { host: string; port: number; throughputPort: number; secret: string };
   /**
    * Runs a command inside a lab namespace and returns its output (it does not throw on a
    * non-zero exit).
@@ -112,7 +120,12 @@ export async function withLab<T>(
       scenario: loaded,
       groundTruth: groundTruth(loaded),
       topology: TOPOLOGY,
-      echoServer: { host: TOPOLOGY.addresses.server, port: LAB_SERVER_PORT, secret },
+      echoServer: {
+        host: TOPOLOGY.addresses.server,
+        port: LAB_SERVER_PORT,
+        throughputPort: LAB_THROUGHPUT_PORT,
+        secret,
+      },
       exec: (namespace, argv, execOptions) => runner(inNamespace(namespace, argv), execOptions),
     });
   } finally {

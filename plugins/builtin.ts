@@ -5,8 +5,10 @@
  */
 import type { AnyPlugin } from "../core/contract.ts";
 import { PluginRegistry } from "../core/registry.ts";
+import { createBufferbloatPlugin } from "./bufferbloat.ts";
 import { createDnsPlugin } from "./dns.ts";
 import { createIcmpPlugin } from "./icmp.ts";
+import { createThroughputPlugin } from "./throughput.ts";
 import { createUdpEchoPlugin } from "./udp_echo.ts";
 
 /**
@@ -21,7 +23,13 @@ import { createUdpEchoPlugin } from "./udp_echo.ts";
  * ```
  */
 export function builtinPlugins(): AnyPlugin[] {
-  return [createDnsPlugin(), createIcmpPlugin(), createUdpEchoPlugin()];
+  return [
+    createDnsPlugin(),
+    createIcmpPlugin(),
+    createUdpEchoPlugin(),
+    createBufferbloatPlugin(),
+    createThroughputPlugin(),
+  ];
 }
 
 /**

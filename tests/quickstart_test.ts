@@ -7,6 +7,7 @@ import { loadRecipe } from "../core/recipe.ts";
 import { runRecipe } from "../core/runner.ts";
 import type { RunEvent } from "../core/run_observer.ts";
 import { builtinRegistry } from "../plugins/builtin.ts";
+import type { BufferbloatOptions } from "../plugins/bufferbloat.ts";
 import { Store } from "../store/mod.ts";
 
 const quickstart = new URL("../recipes/quickstart.toml", import.meta.url).pathname;
@@ -58,4 +59,18 @@ Deno.test("the quickstart recipe runs offline, stores samples and raises its ale
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the quickstart's duration covers its bufferbloat test against the embedded server", async () => {
+  const { recipe } = await loadRecipe(quickstart, { registry: builtinRegistry() });
+  const test = recipe.tests.find((t) => t.plugin === "bufferbloat");
+  assertOk(test !== undefined, "the quickstart has a bufferbloat test");
+  assertEquals([test.servers, test.at_start], [["local"], true]);
+  const o = test.options as unknown as BufferbloatOptions;
+  const planned = o.baseline + o.download + o.upload + o.bidirectional + 3 * (o.warmup + o.gap);
+  // A second for the session and the streams' handshakes, two for the summary and the store.
+  assertOk(
+    recipe.duration! >= planned + 3_000,
+    `duration ${recipe.duration} ms, test ${planned} ms`,
+  );
 });
