@@ -455,12 +455,9 @@ async function runLoad(
   let finishing = false;
   const payload = randomPayload(o.bufferSize);
   const loops = streams.map((stream) =>
-    (stream.direction === "download" ? readLoop : writeLoop)(
-      stream,
-      payload,
-      o.bufferSize,
-      () => finishing,
-    )
+    stream.direction === "download"
+      ? readLoop(stream, o.bufferSize, () => finishing)
+      : writeLoop(stream, payload, () => finishing)
   );
 
   const samples: GoodputSample[] = [];
@@ -628,7 +625,6 @@ function current(stream: Stream): number {
 
 async function readLoop(
   stream: Stream,
-  _payload: Uint8Array,
   bufferSize: number,
   finishing: () => boolean,
 ): Promise<void> {
@@ -655,7 +651,6 @@ async function readLoop(
 async function writeLoop(
   stream: Stream,
   payload: Uint8Array,
-  _bufferSize: number,
   finishing: () => boolean,
 ): Promise<void> {
   let lastYield = performance.now();
