@@ -7,7 +7,8 @@
  *   (2% each way); no loss on eth.
  * - DNS: the shipped wifi-vs-ethernet recipe, run through `lab exec`, resolves the lab's names
  *   through the lab's dnsmasq (its log shows the queries), with an explicit resolver and with
- *   the `system` one.
+ *   the `system` one; the same run measures the udp echo (rtt, owd_up, owd_down) off the lab's
+ *   bufferbane server on both interfaces.
  * - bloated / managed: a cubic iperf3 upload (Debian `iperf3`) while icmp probes: the loaded
  *   RTT reaches the queue limit (rate x buffer + burst = 301.6 ms) within 10%; with a 10 ms
  *   buffer it stays under 20 ms. "Reaches" is the peak, the p99 over the whole upload: cubic
@@ -166,7 +167,7 @@ Deno.test({
 
 Deno.test({
   name: named(
-    "the wifi-vs-ethernet recipe resolves the lab's names through the lab's dnsmasq",
+    "the wifi-vs-ethernet recipe resolves the lab's names through the lab's dnsmasq and echoes off its server",
     skipLab,
   ),
   ignore: skipLab !== undefined,
@@ -193,6 +194,13 @@ Deno.test({
         for (const iface of ["bb-wifi", "bb-eth"]) {
           const icmp = series(summary, "icmp", iface, "rtt");
           assertOk(icmp.received >= 20 && icmp.lost === 0, `${iface}: ${describe(icmp)}`);
+          // The same run's udp-echo against the lab's bufferbane server (lab exec hands the
+          // recipe its address and secret).
+          for (const metric of ["rtt", "owd_up", "owd_down"]) {
+            const echo = series(summary, "udp-echo", iface, metric);
+            assertOk(echo.received >= 15, `${iface} ${metric}: ${JSON.stringify(echo)}`);
+            assertEquals(echo.series.server, "echo");
+          }
         }
 
         // The system resolver inside bb-client is the lab's dnsmasq too.
