@@ -1,6 +1,7 @@
 import { assertEquals, assertOk, assertRejects } from "../tests/support/assert.ts";
 import { createHttpEndpoints, startHttpEndpoints } from "./http_endpoints.ts";
 import { ThroughputLimiter } from "./throughput_limits.ts";
+import { selfSignedCertificate } from "../tests/support/self_signed.ts";
 
 const from = (hostname: string) => ({
   remoteAddr: { transport: "tcp" as const, hostname, port: 40000 },
@@ -191,46 +192,6 @@ Deno.test("over the network: HTTP, a WebSocket that echoes timestamps, and its c
 Deno.test("HTTPS needs both a certificate and a key", async () => {
   await assertRejects(() => startHttpEndpoints({ cert: "x" }), TypeError);
 });
-
-async function selfSignedCertificate(): Promise<{ cert: string; key: string } | undefined> {
-  const dir = await Deno.makeTempDir({ prefix: "bb-https-" });
-  try {
-    const { success } = await new Deno.Command("openssl", {
-      args: [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-addext",
-        "basicConstraints=critical,CA:FALSE",
-        "-keyout",
-        `${dir}/key.pem`,
-        "-out",
-        `${dir}/cert.pem`,
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    if (!success) return undefined;
-    return {
-      cert: await Deno.readTextFile(`${dir}/cert.pem`),
-      key: await Deno.readTextFile(`${dir}/key.pem`),
-    };
-  } catch {
-    return undefined; // no openssl
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("HTTPS when a certificate and key are given", async (t) => {
   const tls = await selfSignedCertificate();
