@@ -46,7 +46,7 @@ import { deriveThroughputKeys } from "../protocol/throughput_keys.ts";
 import { GRANT_SIZE, MAX_STREAM_COUNT, StreamDirection } from "../protocol/throughput_wire.ts";
 import { TcpSocket } from "../ffi/tcp_socket.ts";
 import { formatEndpoint } from "../ffi/structs.ts";
-import { readTcpInfo, TcpInfoScratch } from "./_tcp_info.ts";
+import { readTcpInfo, type TcpInfo, TcpInfoScratch } from "./_tcp_info.ts";
 import {
   type DirectionCounting,
   type DirectionGoodput,
@@ -477,9 +477,14 @@ async function runLoad(
       warmup,
     };
     for (const direction of directions) {
-      const goodput: DirectionGoodput = { mbps: 0, bytes: 0, streams: [] };
+      const goodput: DirectionGoodput = { mbps: 0, bytes: 0, streams: [], rttMs: [] };
       for (const stream of streams.filter((s) => s.direction === direction)) {
-        const value = current(stream);
+        const info = stream.final === undefined
+          ? readTcpInfo(stream.socket.fd, stream.scratch)
+          : undefined;
+        const rtt = direction === "upload" ? info?.rttMs : info?.rcvRttMs;
+        if (rtt !== undefined && rtt > 0) goodput.rttMs![stream.index] = rtt;
+        const value = current(stream, info);
         const bytes = Math.max(0, value - stream.last);
         stream.last = value;
         goodput.bytes += bytes;
@@ -487,6 +492,7 @@ async function runLoad(
         if (warmup) stream.atMeasureStart = value;
       }
       for (let i = 0; i < o.streams; i++) goodput.streams[i] ??= 0;
+      goodput.rttMs = goodput.rttMs!.filter((rtt) => rtt !== undefined);
       goodput.mbps = mbps(goodput.bytes, now - last);
       sample[direction] = goodput;
     }
@@ -613,11 +619,14 @@ function directionResult(
   return result;
 }
 
-/** The stream's delivered bytes now (see "Counting" in the module documentation). */
-function current(stream: Stream): number {
+/**
+ * The stream's delivered bytes now (see "Counting" in the module documentation); `info` is a
+ * `TCP_INFO` just read, to save reading it again.
+ */
+function current(stream: Stream, info?: TcpInfo): number {
   if (stream.final !== undefined) return stream.final;
   if (stream.direction === "upload" && stream.acked) {
-    const acked = readTcpInfo(stream.socket.fd, stream.scratch)?.bytesAcked;
+    const acked = (info ?? readTcpInfo(stream.socket.fd, stream.scratch))?.bytesAcked;
     if (acked !== undefined) return Math.max(0, acked - stream.ackBase);
   }
   return stream.moved;

@@ -95,6 +95,10 @@ Deno.test({
       assertEquals(result.grantedMs, 1_900); // warm-up + duration + 1 s
       assertOk(Number.isFinite(download.medianMbps) && download.p90Mbps >= download.medianMbps);
       assertOk(result.congestionControl.used.length === 1);
+      // Self probes: the receiver's round-trip estimate of each stream, once the kernel has one.
+      const rtts = result.samples.filter((s) => !s.warmup).flatMap((s) => s.download!.rttMs!);
+      assertOk(rtts.length >= 4, `only ${rtts.length} receiver RTT readings`);
+      assertOk(rtts.every((rtt) => rtt > 0 && rtt < 1_000), rtts.join(", "));
       checkConsistency(result, "download");
     });
   },
@@ -119,6 +123,11 @@ Deno.test({
       assertOk(upload.bytes > 0);
       assertOk(typeof upload.retransmits === "number");
       assertOk(upload.streams.every((s) => typeof s.rttMs === "number"));
+      // Self probes: each stream's smoothed RTT in every measured sample.
+      for (const sample of result.samples.filter((s) => !s.warmup)) {
+        assertEquals(sample.upload!.rttMs!.length, 2);
+        assertOk(sample.upload!.rttMs!.every((rtt) => rtt > 0 && rtt < 1_000));
+      }
       checkConsistency(result, "upload");
     });
   },
