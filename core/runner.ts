@@ -16,6 +16,7 @@ import type { PluginRegistry } from "./registry.ts";
 import type { RunEvent, RunObserver, RunSummary } from "./run_observer.ts";
 import { RunRecorder } from "./run_recorder.ts";
 import { buildRunSummary } from "./run_summary.ts";
+import { TestLane } from "./test_lane.ts";
 import { Schedule } from "./schedule.ts";
 import { AlertEngine } from "./alerts.ts";
 import { describeInterfaces, resolveInterfaces } from "../interfaces/mod.ts";
@@ -148,7 +149,10 @@ function pluginLog(job: Job, emit: (event: RunEvent) => void) {
   return { debug() {}, info: line("plugin_info", "info"), warn: line("plugin_warning", "warn") };
 }
 
-/** Runs a test at start (if asked) and then every `job.interval`, never two at once. */
+/**
+ * Runs a test at start (if asked) and then every `job.interval`, never two at once: each run
+ * takes the run's test lane first, so tests of one recipe never load the link together.
+ */
 async function repeatTest(
   job: Job,
   atStart: boolean,
@@ -157,14 +161,26 @@ async function repeatTest(
   signal: AbortSignal,
   servers: ReadonlyMap<string, ServerInfo>,
   emit: (event: RunEvent) => void,
+  lane: TestLane,
+  rank: number,
 ): Promise<void> {
   const schedule = new Schedule({
     start: atStart ? start : start + job.interval,
     interval: job.interval,
     lateTolerance: job.interval, // a test that overran its period starts at the next slot
   });
-  for await (const _slot of schedule.slots(signal)) {
-    await driveTest(job, sink, { signal, schedule, servers, log: pluginLog(job, emit) });
+  for await (const slot of schedule.slots(signal)) {
+    let turn;
+    try {
+      turn = await lane.take({ due: slot.at, rank, signal });
+    } catch {
+      return; // the run stopped while this test waited its turn
+    }
+    try {
+      await driveTest(job, sink, { signal, schedule, servers, log: pluginLog(job, emit) });
+    } finally {
+      turn.release();
+    }
   }
 }
 
@@ -260,9 +276,20 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
         log: pluginLog(job, emit),
       });
     });
-    for (const { job, atStart } of jobs.tests) {
+    const lane = new TestLane();
+    for (const [rank, { job, atStart }] of jobs.tests.entries()) {
       running.push(
-        repeatTest(job, atStart, scheduleStart, recorder.sink, stop.signal, servers, emit),
+        repeatTest(
+          job,
+          atStart,
+          scheduleStart,
+          recorder.sink,
+          stop.signal,
+          servers,
+          emit,
+          lane,
+          rank,
+        ),
       );
     }
     await Promise.all(running);

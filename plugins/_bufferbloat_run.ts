@@ -215,6 +215,12 @@ export async function* runBufferbloat(
       0,
     );
   const notes: string[] = [];
+  if (isLoopbackHost(server.host)) {
+    notes.push(
+      "the server is on this machine (loopback): there is no link to load, so these figures " +
+        "are the tool's own floor (microseconds, RPM in the tens of thousands), not a connection's",
+    );
+  }
 
   const logs = new Map<LatencyProbeKind, ProbeLog>();
   for (const kind of settings.probes) {
@@ -417,9 +423,18 @@ export async function* runBufferbloat(
   ctx.result({
     status: "ok",
     grade: summary.grade,
+    headline: `+${summary.increase_ms ?? "?"} ms under ${summary.increase_phase} load, ` +
+      `${summary.rpm} RPM (${summary.rpm_class}), queue ${summary.queue}`,
     summary: summary as unknown as Record<string, unknown>,
   });
   ctx.log.info(formatBufferbloatSummary(summary, title).join("\n"));
+}
+
+/** Whether `host` names this machine's loopback (127.0.0.0/8, ::1, localhost). */
+function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  return /^127\./.test(bare) || bare === "::1" || bare === "localhost" ||
+    bare.endsWith(".localhost");
 }
 
 function medianOf(
