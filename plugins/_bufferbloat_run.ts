@@ -258,7 +258,8 @@ export async function* runBufferbloat(
   const loads: LoadLog[] = [];
   const loadNotes: string[] = [];
   const startedAt = deps.now();
-  let congestionControl: string | undefined;
+  /** The senders' congestion control in each loaded phase, as the load reported it. */
+  const congestionControls: Partial<Record<LoadedPhase, string>> = {};
   try {
     for (const log of logs.values()) log.probe.start((record) => log.records.push(record));
     await deps.sleep(settings.baselineMs, signal);
@@ -303,7 +304,7 @@ export async function* runBufferbloat(
       try {
         const outcome = await run.done;
         loadNotes.push(...outcome.notes.map((note) => `${phase} load: ${note}`));
-        congestionControl ??= outcome.congestionControl;
+        if (outcome.congestionControl) congestionControls[phase] = outcome.congestionControl;
       } catch (error) {
         loadNotes.push(`${phase} load failed: ${describeError(error)}`);
       }
@@ -399,7 +400,12 @@ export async function* runBufferbloat(
       warmup_ms: settings.warmupMs,
       gap_ms: settings.gapMs,
       streams: settings.streams,
-      congestion_control: congestionControl ?? settings.congestionControl ?? "system default",
+      congestion_control: congestionControls.upload ?? congestionControls.download ??
+        settings.congestionControl ?? "system default",
+      // The sender's algorithm per phase: the server's on downloads, ours on uploads.
+      congestion_control_by_phase: Object.fromEntries(
+        LOADED_PHASES.map((phase) => [phase, congestionControls[phase] ?? null]),
+      ),
       probe_interval_ms: primary.probe.intervalMs,
       probes: [...logs.keys()],
       timeout_ms: ctx.timeout,

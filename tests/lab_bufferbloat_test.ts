@@ -285,6 +285,10 @@ Deno.test({
       assertEquals(summary.queue_direction.phases.upload.direction, "upstream");
       assertEquals(summary.queue_direction.phases.download.direction, "downstream");
       assertEquals(summary.queue_direction.source, "one-way delays");
+      // Every sender ran cubic as asked: the server on downloads (its GRANT says so), we on
+      // uploads.
+      const byPhase = (summary.settings as Record<string, unknown>).congestion_control_by_phase;
+      assertEquals(byPhase, { download: "cubic", upload: "cubic", bidirectional: "cubic" });
     });
   },
 });
