@@ -35,6 +35,7 @@ import {
   type ThroughputLimits,
 } from "./throughput_limits.ts";
 import { TokenBucket } from "./rate_limit.ts";
+import type { TestSessions } from "./test_sessions.ts";
 
 /** Options of {@linkcode createHttpEndpoints}. */
 export interface HttpEndpointsOptions {
@@ -89,6 +90,19 @@ export interface HttpEndpointsOptions {
    * @default {1048576}
    */
   chunkSize?: number;
+  /**
+   * Browser test sessions (`test_sessions.ts`): a download, upload or WebSocket that names one
+   * (`?session=ID`) is attached to it, keeps it alive while it moves, and is cut when it ends;
+   * one that names an unknown or ended session gets 403.
+   */
+  sessions?: TestSessions;
+  /**
+   * Refuse (403) downloads, uploads and WebSockets that name no live session, so that every
+   * load belongs to a bounded test.
+   *
+   * @default {false}
+   */
+  requireSession?: boolean;
 }
 
 /** What the endpoints have served. */
@@ -97,6 +111,8 @@ export interface HttpEndpointsStats {
   requests: { download: number; upload: number; ping: number; ws: number; other: number };
   /** Answers 429, by the limit that refused. */
   limited: Record<StreamRefusal | "websockets", number>;
+  /** Answers 403: no live test session named where one is needed. */
+  noSession: number;
   /** Body bytes sent by downloads and read from uploads. */
   bytes: { sent: number; received: number };
   /** WebSockets open now. */
@@ -160,6 +176,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
   const stats: HttpEndpointsStats = {
     requests: { download: 0, upload: 0, ping: 0, ws: 0, other: 0 },
     limited: { address_streams: 0, server_streams: 0, bytes_per_hour: 0, websockets: 0 },
+    noSession: 0,
     bytes: { sent: 0, received: 0 },
     webSockets: 0,
   };
@@ -192,7 +209,34 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
     });
   };
 
+  const sessions = options.sessions;
+  const requireSession = options.requireSession ?? false;
+  /**
+   * The live session a request names, `null` when it names none (and none is required), or
+   * the 403 to answer.
+   */
+  const sessionOf = (url: URL): string | null | Response => {
+    const id = url.searchParams.get("session");
+    if (id !== null && sessions?.get(id) !== undefined) return id;
+    if (id === null && !requireSession) return null;
+    stats.noSession++;
+    return text(
+      id === null
+        ? "Forbidden: start a test first (POST /api/sessions)\n"
+        : "Forbidden: this test session has ended or never was\n",
+      403,
+    );
+  };
+  /** Attaches a stream to its session (when it has one): `cut` runs when the session ends. */
+  const attach = (session: string | null, cut: () => void): () => void =>
+    (session === null ? undefined : sessions?.attach(session, cut)) ?? (() => {});
+  const touch = (session: string | null) => {
+    if (session !== null) sessions?.touch(session);
+  };
+
   function download(url: URL, address: string): Response {
+    const session = sessionOf(url);
+    if (session instanceof Response) return session;
     const asked = url.searchParams.get("bytes");
     let total = maxDownload;
     if (asked !== null) {
@@ -209,9 +253,11 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
     let left = total;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let cut: (() => void) | undefined;
+    let detach = () => {};
     const finish = () => {
       clearTimeout(timer);
       ticket.close();
+      detach();
       if (cut) cutters.delete(cut);
     };
     const body = new ReadableStream<Uint8Array>({
@@ -223,6 +269,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
           } catch { /* already closed */ }
         };
         cutters.add(cut);
+        detach = attach(session, cut);
         // Bounded whatever the client does: one that stops reading is cut off.
         timer = setTimeout(cut, limiter.limits.maxDuration + 2_000);
       },
@@ -235,6 +282,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
         const piece = left >= chunk.byteLength ? chunk : chunk.subarray(0, left);
         left -= piece.byteLength;
         stats.bytes.sent += piece.byteLength;
+        touch(session);
         controller.enqueue(piece);
         if (!ticket.charge(piece.byteLength)) left = 0;
       },
@@ -252,7 +300,12 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
     });
   }
 
-  async function upload(request: Request, address: string): Promise<Response> {
+  async function upload(request: Request, url: URL, address: string): Promise<Response> {
+    const session = sessionOf(url);
+    if (session instanceof Response) {
+      await request.body?.cancel().catch(() => {});
+      return session;
+    }
     const ticket = limiter.open(address);
     if (typeof ticket === "string") {
       await request.body?.cancel().catch(() => {});
@@ -264,6 +317,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
     const reader = request.body ? new BodyDrain(request.body) : undefined;
     const cut = () => reader?.cancel();
     cutters.add(cut);
+    const detach = attach(session, cut);
     const timer = setTimeout(() => {
       capped ??= "duration";
       cut();
@@ -274,6 +328,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
         if (value === undefined) break;
         bytes += value.byteLength;
         stats.bytes.received += value.byteLength;
+        touch(session);
         if (bytes > maxUpload) {
           capped = "bytes";
           break;
@@ -285,6 +340,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
       }
     } finally {
       cutters.delete(cut);
+      detach();
       clearTimeout(timer);
       ticket.close();
       if (capped !== undefined) await reader?.cancel();
@@ -294,10 +350,12 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
     return json({ bytes, ms, ...(capped ? { capped } : {}) }, status);
   }
 
-  function webSocket(request: Request, address: string): Response {
+  function webSocket(request: Request, url: URL, address: string): Response {
     if ((request.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
       return text("Expected a WebSocket upgrade\n", 426, { upgrade: "websocket" });
     }
+    const session = sessionOf(url);
+    if (session instanceof Response) return session;
     const key = clientKey(address);
     const open = socketsByClient.get(key) ?? 0;
     if (open >= maxSockets) {
@@ -310,10 +368,12 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
     const bucket = new TokenBucket({ rate: messageRate, burst: messageRate }, performance.now());
     const cut = () => socket.close(1001, "server shutting down");
     cutters.add(cut);
+    const detach = attach(session, () => socket.close(1000, "test session ended"));
     const life = setTimeout(() => socket.close(1000, "longest duration reached"), socketLife);
     socket.binaryType = "arraybuffer";
     socket.onmessage = (event) => {
       if (!bucket.take(performance.now())) return;
+      touch(session);
       const data = event.data;
       if (typeof data === "string") {
         if (data.length > 1024) return socket.close(1009, "message too big");
@@ -333,6 +393,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
     };
     socket.onclose = () => {
       cutters.delete(cut);
+      detach();
       clearTimeout(life);
       stats.webSockets--;
       const left = (socketsByClient.get(key) ?? 1) - 1;
@@ -376,7 +437,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
         case "/upload":
           stats.requests.upload++;
           if (method !== "POST") return notAllowed("POST");
-          return upload(request, address);
+          return upload(request, url, address);
         case "/ping":
           stats.requests.ping++;
           if (method !== "GET" && method !== "HEAD") return notAllowed("GET, HEAD");
@@ -387,7 +448,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
         case "/ws":
           stats.requests.ws++;
           if (method !== "GET") return notAllowed("GET");
-          return webSocket(request, address);
+          return webSocket(request, url, address);
         default:
           stats.requests.other++;
           return text("Not found\n", 404);
