@@ -35,7 +35,9 @@ import {
   type ThroughputLimits,
 } from "./throughput_limits.ts";
 import { TokenBucket } from "./rate_limit.ts";
-import type { TestSessions } from "./test_sessions.ts";
+import { type TestSessionLimits, TestSessions } from "./test_sessions.ts";
+import { BrowserResults } from "./browser_results.ts";
+import { createWebApp } from "./web_app.ts";
 
 /** Options of {@linkcode createHttpEndpoints}. */
 export interface HttpEndpointsOptions {
@@ -529,6 +531,28 @@ export interface HttpServerOptions extends HttpEndpointsOptions {
   cert?: string;
   /** PEM private key of `cert`. */
   key?: string;
+  /**
+   * Serve the browser test pages too (`web_app.ts`); every download, upload and WebSocket then
+   * needs a live test session.
+   */
+  web?: {
+    /**
+     * SQLite file of saved results.
+     *
+     * @default {":memory:"}
+     */
+    resultsDb?: string;
+    /**
+     * Days a saved result is kept.
+     *
+     * @default {90}
+     */
+    resultsRetentionDays?: number;
+    /** Caps of the test sessions (see `TEST_SESSION_DEFAULTS`). */
+    sessions?: Partial<TestSessionLimits>;
+    /** The page's code (tests may stub it); bundled from `web/` by default. */
+    script?: () => Promise<string>;
+  };
 }
 
 /** Running HTTP endpoints. */
@@ -539,6 +563,8 @@ export interface HttpServer {
   readonly url: string;
   /** The endpoints (their counters and limiter). */
   readonly endpoints: HttpEndpoints;
+  /** The test sessions and saved results, when the web pages are served. */
+  readonly web?: { sessions: TestSessions; results: BrowserResults };
   /** Stops the server (open downloads and uploads are cut). */
   close(): Promise<void>;
 }
@@ -563,7 +589,24 @@ export async function startHttpEndpoints(options: HttpServerOptions): Promise<Ht
   if ((options.cert === undefined) !== (options.key === undefined)) {
     throw new TypeError("Invalid HTTPS setup: give both a certificate and its key, or neither");
   }
-  const endpoints = createHttpEndpoints(options);
+  const web = options.web === undefined ? undefined : {
+    sessions: new TestSessions(options.web.sessions ? { limits: options.web.sessions } : {}),
+    results: new BrowserResults({
+      path: options.web.resultsDb ?? ":memory:",
+      retentionDays: options.web.resultsRetentionDays ?? 90,
+    }),
+  };
+  const endpoints = createHttpEndpoints({
+    ...options,
+    ...(web ? { sessions: web.sessions, requireSession: true } : {}),
+  });
+  const app = web
+    ? createWebApp({
+      endpoints,
+      ...web,
+      ...(options.web?.script ? { script: options.web.script } : {}),
+    })
+    : endpoints;
   const listen = options.listen ?? { address: "127.0.0.1", port: 0 };
   const listening = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({
@@ -572,7 +615,7 @@ export async function startHttpEndpoints(options: HttpServerOptions): Promise<Ht
     ...(options.cert !== undefined ? { cert: options.cert, key: options.key! } : {}),
     onListen: (addr) => listening.resolve(addr as Deno.NetAddr),
     onError: () => new Response("Internal error\n", { status: 500 }),
-  }, (request, info) => endpoints.fetch(request, info));
+  }, (request, info) => app.fetch(request, info));
   const addr = await listening.promise;
   const scheme = options.cert !== undefined ? "https" : "http";
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
@@ -580,10 +623,13 @@ export async function startHttpEndpoints(options: HttpServerOptions): Promise<Ht
     address: { address: addr.hostname, port: addr.port },
     url: `${scheme}://${host}:${addr.port}`,
     endpoints,
+    ...(web ? { web } : {}),
     async close() {
       const stopping = server.shutdown();
+      web?.sessions.close();
       endpoints.closeAll();
       await stopping;
+      web?.results.close();
     },
   };
 }
