@@ -50,7 +50,7 @@ function planFromQuery(): TestPlan {
   };
 }
 
-async function testPage(): Promise<void> {
+function testPage(): Promise<void> {
   const start = $<HTMLButtonElement>("#start");
   const stop = $<HTMLButtonElement>("#stop");
   const chart = $("#chart");
@@ -123,6 +123,7 @@ async function testPage(): Promise<void> {
       controller = undefined;
     }
   };
+  return Promise.resolve();
 }
 
 async function resultPage(id: string): Promise<void> {
