@@ -33,6 +33,7 @@ export const ECHO_SERVER_FILES = {
   secretFile: `${TOPOLOGY.files.stateDir}/server.secret`,
   pidFile: `${TOPOLOGY.files.stateDir}/server.pid`,
   logFile: `${TOPOLOGY.files.stateDir}/server.log`,
+  resultsDb: `${TOPOLOGY.files.stateDir}/results.db`,
 } as const;
 
 /**
@@ -56,6 +57,17 @@ export const LAB_SERVER_PORT = 9876;
  * ```
  */
 export const LAB_THROUGHPUT_PORT = 9877;
+
+/**
+ * The TCP port of the lab's server's HTTP endpoints and browser test pages (`[http]`).
+ *
+ * @example
+ * ```ts
+ * import { LAB_HTTP_PORT } from "./echo_server.ts";
+ * console.log(LAB_HTTP_PORT); // 9878
+ * ```
+ */
+export const LAB_HTTP_PORT = 9878;
 
 /**
  * How long to wait for the server to log that it listens (Deno start-up included).
@@ -110,6 +122,13 @@ export function echoServerConfig(files: { secretFile: string }): string {
     "max_streams_per_address = 64",
     "max_streams = 128",
     'bytes_per_hour = "1000GB"',
+    "",
+    "[http]",
+    `listen = "${TOPOLOGY.addresses.server}:${LAB_HTTP_PORT}"`,
+    "web = true",
+    `results_db = "${ECHO_SERVER_FILES.resultsDb}"`,
+    "tests_per_hour = 1000",
+    "tests_at_once_per_address = 8",
     "",
   ].join("\n");
 }
@@ -172,6 +191,7 @@ export function echoServerEnv(): Record<string, string> {
     BB_SERVER_HOST: TOPOLOGY.addresses.server,
     BB_SERVER_PORT: String(LAB_SERVER_PORT),
     BB_SERVER_THROUGHPUT_PORT: String(LAB_THROUGHPUT_PORT),
+    BB_SERVER_HTTP_URL: `http://${TOPOLOGY.addresses.server}:${LAB_HTTP_PORT}`,
     BB_SERVER_SECRET: secret,
   };
 }
@@ -246,5 +266,8 @@ export async function stopEchoServer(pid: number | undefined = echoServerPid()):
     await Deno.remove(file).catch(() => {});
   }
   await Deno.remove(ECHO_SERVER_FILES.configFile).catch(() => {});
+  for (const suffix of ["", "-wal", "-shm"]) {
+    await Deno.remove(`${ECHO_SERVER_FILES.resultsDb}${suffix}`).catch(() => {});
+  }
   return stopped;
 }

@@ -35,6 +35,7 @@ import { type GroundTruth, groundTruth, loadScenario, type Scenario } from "./sc
 import { readState } from "./state.ts";
 import {
   ECHO_SERVER_FILES,
+  LAB_HTTP_PORT,
   LAB_SERVER_PORT,
   LAB_THROUGHPUT_PORT,
   readEchoServerSecret,
@@ -55,7 +56,14 @@ export interface RunningLab {
    * The bufferbane server in `bb-server`: where it listens (UDP echo `port`, TCP
    * `throughputPort`) and its secret (fresh per lab).
    */
-  echoServer: { host: string; port: number; throughputPort: number; secret: string };
+  echoServer: {
+    host: string;
+    port: number;
+    throughputPort: number;
+    /** The HTTP endpoints and browser test pages, `http://host:port`. */
+    httpUrl: string;
+    secret: string;
+  };
   /**
    * Runs a command inside a lab namespace and returns its output (it does not throw on a
    * non-zero exit).
@@ -124,6 +132,7 @@ export async function withLab<T>(
         host: TOPOLOGY.addresses.server,
         port: LAB_SERVER_PORT,
         throughputPort: LAB_THROUGHPUT_PORT,
+        httpUrl: `http://${TOPOLOGY.addresses.server}:${LAB_HTTP_PORT}`,
         secret,
       },
       exec: (namespace, argv, execOptions) => runner(inNamespace(namespace, argv), execOptions),

@@ -1,6 +1,3 @@
-/// <reference no-default-lib="true" />
-/// <reference lib="dom" />
-/// <reference lib="esnext" />
 /**
  * The latency chart of the browser test (live while it runs, and on the result page): every
  * sample as a dot at its send time, coloured by phase, lost samples as marks on the axis;

@@ -1,6 +1,3 @@
-/// <reference no-default-lib="true" />
-/// <reference lib="dom" />
-/// <reference lib="esnext" />
 /**
  * The browser test's latency probe: a WebSocket to the server's `/ws` that is sent a
  * timestamp every `intervalMs` (100 ms) and echoes it; a round trip is the time from sending

@@ -1,10 +1,9 @@
-/// <reference no-default-lib="true" />
-/// <reference lib="dom" />
-/// <reference lib="esnext" />
 /**
  * The browser test's load: parallel downloads (`GET /download`, the body read and dropped)
  * and uploads (`POST /upload`, bodies of a known length one after another, each sized to take
- * about a quarter of a second at the rate the last one went), all naming the test session.
+ * about a second at the rate the last one went: between two bodies a stream waits a round trip
+ * for the answer, and shorter bodies left the link idle often enough to drain the very queue
+ * the test looks for), all naming the test session.
  * Bytes are counted as they move, so the page can show goodput while the load runs.
  *
  * @module
@@ -21,8 +20,8 @@ export interface LoadOptions {
   /** Which directions. */
   upload: boolean;
   /**
-   * Streams per direction (a browser opens at most six HTTP/1.1 connections per server: three
-   * each way fit beside each other).
+   * Streams per direction (a browser opens at most six HTTP/1.1 connections per server: six
+   * one way, or three each way).
    *
    * @default {3}
    */
@@ -43,6 +42,8 @@ export interface Load {
 
 const MIN_UPLOAD = 65_536;
 const MAX_UPLOAD = 16_777_216;
+/** How long one upload body should take, ms. */
+const UPLOAD_TARGET_MS = 1_000;
 
 /**
  * Starts the streams.
@@ -101,7 +102,7 @@ export function startLoad(options: LoadOptions): Load {
       if (!response.ok) throw new Error(`The server refused an upload (${response.status})`);
       uploaded += size;
       const ms = Math.max(1, performance.now() - started);
-      const next = size * 250 / ms;
+      const next = size * UPLOAD_TARGET_MS / ms;
       size = MIN_UPLOAD;
       while (size * 2 <= next && size < MAX_UPLOAD) size *= 2;
     }

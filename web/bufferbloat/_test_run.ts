@@ -1,6 +1,3 @@
-/// <reference no-default-lib="true" />
-/// <reference lib="dom" />
-/// <reference lib="esnext" />
 /**
  * Runs the single-user browser test: asks the server for a session, probes latency every
  * 100 ms through every phase, and loads the link phase by phase:
@@ -201,7 +198,8 @@ export async function runTest(
   };
   const startPhaseLoad = (download: boolean, upload: boolean) => {
     load?.stop();
-    load = startLoad({ base, session, download, upload });
+    // A browser keeps six HTTP/1.1 connections per server: six one way, three each way.
+    load = startLoad({ base, session, download, upload, streams: download && upload ? 3 : 6 });
   };
   try {
     events.onPhase?.("baseline", plan.baseline);

@@ -1,6 +1,3 @@
-/// <reference no-default-lib="true" />
-/// <reference lib="dom" />
-/// <reference lib="esnext" />
 /**
  * The result view of the browser test: the total grade, the verdict, and a table of every
  * phase (median, 95th percentile, increase, grade, goodput, samples and losses).
@@ -14,7 +11,8 @@ import {
 } from "../../bufferbloat/browser_result.ts";
 import { PHASE_LABELS } from "./_chart.ts";
 
-const ms = (v: number | null) => v === null ? "–" : v < 10 ? v.toFixed(1) : Math.round(v).toString();
+const ms = (v: number | null) =>
+  v === null ? "–" : v < 10 ? v.toFixed(1) : Math.round(v).toString();
 const mbps = (v: number | undefined) =>
   v === undefined ? "" : v >= 100 ? Math.round(v).toString() : v.toFixed(1);
 
@@ -46,7 +44,9 @@ export function renderResult(container: HTMLElement, result: BrowserResult): voi
   verdict.id = "verdict";
   const table = el("table");
   const head = el("tr");
-  for (const title of ["Phase", "Median ms", "p95 ms", "Increase ms", "Grade", "Mbit/s", "Samples"]) {
+  for (
+    const title of ["Phase", "Median ms", "p95 ms", "Increase ms", "Grade", "Mbit/s", "Samples"]
+  ) {
     head.append(el("th", title));
   }
   table.append(head);

@@ -1,6 +1,3 @@
-/// <reference no-default-lib="true" />
-/// <reference lib="dom" />
-/// <reference lib="esnext" />
 /**
  * The browser bufferbloat test page (bundled by the server at start, see
  * `server/web_bundle.ts`). The same bundle serves two pages, told apart by
@@ -18,7 +15,7 @@
  */
 import type { BrowserResult, LatencySample } from "../../bufferbloat/browser_result.ts";
 import { drawLatencyChart, PHASE_LABELS } from "./_chart.ts";
-import { DEFAULT_PLAN, runTest, TestRunError, type TestPlan } from "./_test_run.ts";
+import { DEFAULT_PLAN, runTest, type TestPlan, TestRunError } from "./_test_run.ts";
 import { renderResult } from "./_view.ts";
 
 interface Stored {
@@ -130,7 +127,10 @@ async function resultPage(id: string): Promise<void> {
   setStatus("Loading the result…", "busy");
   const answer = await fetch(`/api/results/${encodeURIComponent(id)}`);
   if (answer.status === 404) {
-    setStatus("There is no such result: the link may be mistyped, or the result has expired.", "error");
+    setStatus(
+      "There is no such result: the link may be mistyped, or the result has expired.",
+      "error",
+    );
     return;
   }
   if (!answer.ok) {
@@ -150,5 +150,6 @@ async function resultPage(id: string): Promise<void> {
 
 const page = document.body.dataset.page;
 (page === "result" ? resultPage(document.body.dataset.result ?? "") : testPage()).catch(
-  (error) => setStatus(`Something went wrong: ${error instanceof Error ? error.message : error}`, "error"),
+  (error) =>
+    setStatus(`Something went wrong: ${error instanceof Error ? error.message : error}`, "error"),
 );
