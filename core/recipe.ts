@@ -400,7 +400,11 @@ export function describeRecipe(recipe: Recipe): string[] {
     );
   }
   lines.push(
-    `store: ${recipe.store.path} (flush every ${formatDuration(recipe.store.flush_interval)})`,
+    `store: ${recipe.store.path} (flush every ${
+      formatDuration(recipe.store.flush_interval)
+    }, raw samples kept ${retentionText(recipe.store.raw_retention)}, minute rollups ${
+      retentionText(recipe.store.rollup_retention)
+    })`,
   );
   if (recipe.report.formats.length > 0) {
     lines.push(
@@ -1110,4 +1114,8 @@ function checkAlertRules(
       );
     }
   });
+}
+
+function retentionText(ms: number): string {
+  return Number.isFinite(ms) ? formatDuration(ms) : "forever";
 }

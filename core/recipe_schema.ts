@@ -437,19 +437,80 @@ export const alertsSchema = z.strictObject({
 });
 
 /**
+ * Default `[store] raw_retention`: raw samples are kept 30 days, then compacted into the
+ * rollups.
+ *
+ * @example Thirty days
+ * ```ts
+ * import { DEFAULT_RAW_RETENTION_MS } from "./recipe_schema.ts";
+ * console.log(DEFAULT_RAW_RETENTION_MS / 86_400_000); // 30
+ * ```
+ */
+export const DEFAULT_RAW_RETENTION_MS = 30 * 86_400_000;
+
+/**
+ * Default `[store] rollup_retention`: per-minute rollups are kept 400 days (hour rollups are
+ * kept for good).
+ *
+ * @example Four hundred days
+ * ```ts
+ * import { DEFAULT_ROLLUP_RETENTION_MS } from "./recipe_schema.ts";
+ * console.log(DEFAULT_ROLLUP_RETENTION_MS / 86_400_000); // 400
+ * ```
+ */
+export const DEFAULT_ROLLUP_RETENTION_MS = 400 * 86_400_000;
+
+/** A retention: a duration, or `"forever"` (parsed to `Infinity`: nothing is deleted). */
+function retentionSchema(fallback: number) {
+  const duration = durationSchema();
+  return z.string({ error: durationTypeError }).transform((text, ctx) => {
+    if (text === "forever") return Number.POSITIVE_INFINITY;
+    const parsed = duration.safeParse(text);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) {
+      ctx.issues.push({ code: "custom", message: `${issue.message} (or "forever")`, input: text });
+    }
+    return z.NEVER;
+  }).default(fallback);
+}
+
+/**
  * The `[store]` table. A relative `path` resolves against the current directory (not the
  * recipe's folder), like any path given on the command line.
+ *
+ * `raw_retention` (default `"30d"`): raw samples older than this are deleted while the run
+ * goes, once rolled up into per-minute and per-hour summaries, which then answer queries,
+ * charts and reports over that period. `rollup_retention` (default `"400d"`, at least
+ * `raw_retention`): per-minute rollups older than this are deleted; per-hour ones are kept.
+ * Either can be `"forever"`.
  *
  * @example The defaults
  * ```ts
  * import { storeSchema } from "./recipe_schema.ts";
- * console.log(storeSchema.parse({})); // { path: "bufferbane.db", flush_interval: 1000 }
+ * console.log(storeSchema.parse({}));
+ * // { path: "bufferbane.db", flush_interval: 1000, raw_retention: 2592000000, rollup_retention: 34560000000 }
  * ```
  */
 export const storeSchema = z.strictObject({
   path: nonEmptyString.default("bufferbane.db"),
   flush_interval: durationSchema().default(1_000),
-});
+  raw_retention: retentionSchema(DEFAULT_RAW_RETENTION_MS),
+  rollup_retention: retentionSchema(DEFAULT_ROLLUP_RETENTION_MS),
+}).superRefine((store, ctx) => {
+  if (store.rollup_retention < store.raw_retention) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["rollup_retention"],
+      message: `must be at least raw_retention (${formatRetention(store.raw_retention)}), got ${
+        formatRetention(store.rollup_retention)
+      }: minute rollups would go before the samples they summarize`,
+    });
+  }
+}, { when: whenKeysValid("raw_retention", "rollup_retention") });
+
+function formatRetention(ms: number): string {
+  return Number.isFinite(ms) ? formatDuration(ms) : "forever";
+}
 
 /**
  * The `[report]` table. A relative `output_dir` resolves against the current directory.
@@ -622,7 +683,10 @@ export type RecipeAlerts = Omit<z.output<typeof alertsSchema>, "rules"> & {
  * @example The defaults
  * ```ts
  * import type { RecipeStore } from "./recipe_schema.ts";
- * const store: RecipeStore = { path: "bufferbane.db", flush_interval: 1000 };
+ * const store: RecipeStore = {
+ *   path: "bufferbane.db", flush_interval: 1000, raw_retention: 2_592_000_000,
+ *   rollup_retention: Infinity,
+ * };
  * ```
  */
 export type RecipeStore = z.output<typeof storeSchema>;

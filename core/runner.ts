@@ -228,6 +228,15 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
     let storeFailing = false;
     const writer = new BatchWriter(store, {
       flushInterval: recipe.store.flush_interval,
+      // Raw samples past their retention go once rolled up, a bounded batch per flush.
+      ...(Number.isFinite(recipe.store.raw_retention)
+        ? {
+          retention: {
+            rawMs: recipe.store.raw_retention,
+            minuteMs: recipe.store.rollup_retention,
+          },
+        }
+        : {}),
       onError: (error) => {
         if (storeFailing) return;
         storeFailing = true;

@@ -94,6 +94,8 @@ export interface SampleRow {
   reason?: string | null;
   /** The run that recorded it. */
   runId: number;
+  /** The probe interval in effect when it was taken (adaptive intervals change it), ms. */
+  intervalMs?: number | null;
 }
 
 /**
@@ -102,7 +104,10 @@ export interface SampleRow {
  * @example An ok sample read back
  * ```ts
  * import type { RawSample } from "./types.ts";
- * const sample: RawSample = { seriesId: 1, ts: 0, value: 12.5, status: "ok", seq: 0, reason: null };
+ * const sample: RawSample = {
+ *   seriesId: 1, ts: 0, value: 12.5, status: "ok", seq: 0, reason: null,
+ *   intervalMs: 1000,
+ * };
  * ```
  */
 export interface RawSample {
@@ -118,6 +123,8 @@ export interface RawSample {
   seq: number | null;
   /** Why the sample is lost or failed, `null` otherwise. */
   reason: string | null;
+  /** The probe interval in effect when it was taken, ms; `null` when not recorded. */
+  intervalMs: number | null;
 }
 
 /**
