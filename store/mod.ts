@@ -40,6 +40,15 @@ export { rollupAggregate, rollupHistogram } from "./rollup_query.ts";
 export { refreshRollups } from "./rollup_refresh.ts";
 export { type CompactOptions, type CompactResult, compactStore } from "./compact.ts";
 export {
+  periodStart,
+  type SeriesTrend,
+  type TargetAvailability,
+  type TrendOptions,
+  type TrendPeriod,
+  type TrendPeriodKind,
+  trendSummary,
+} from "./trends.ts";
+export {
   isProcessAlive,
   type RecoveredRun,
   recoverInterruptedRuns,
