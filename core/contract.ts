@@ -36,6 +36,11 @@ export interface Sample {
   reason?: string;
   /** The probe's sequence number in its series (the schedule slot). */
   seq?: number;
+  /**
+   * The probe interval in effect when it was sent, ms. Plugins leave it out: the driver fills
+   * it in from the schedule (adaptive intervals change it during a run).
+   */
+  interval?: number;
 }
 
 /**

@@ -1071,6 +1071,11 @@ function checkEntries(
       const problem = probeIntervalProblem(entry.interval, plugin);
       if (problem !== undefined) problems.at([section, i, "interval"], problem);
     }
+    const adaptive = entry.adaptive;
+    if (section === "probes" && isTable(adaptive) && typeof adaptive.min === "string") {
+      const problem = probeIntervalProblem(adaptive.min, plugin);
+      if (problem !== undefined) problems.at([section, i, "adaptive", "min"], problem);
+    }
     const options = entry.options ?? {};
     if (!isTable(options)) return;
     const result = plugin.options.safeParse(options, { error: issueMessage });

@@ -340,6 +340,38 @@ export const serverSchema = z
   .transform((server) => ({ ...server, host: server.host ?? EMBEDDED_SERVER_HOST }));
 
 /**
+ * A probe's `adaptive` table: the interval speeds up while the series is volatile and slows
+ * down while it is calm, between `min` and `max` (see `core/adaptive_interval.ts`); the probe
+ * starts at its `interval`, brought within the bounds. `window` (results per decision,
+ * default 10), `loss` (share of lost probes that makes it volatile, default 0.05) and `jitter`
+ * (IPDV over the mean value that makes it volatile, default 0.25) tune it.
+ *
+ * @example Between 200 ms and 5 s
+ * ```ts
+ * import { adaptiveSchema } from "./recipe_schema.ts";
+ * console.log(adaptiveSchema.parse({ min: "200ms", max: "5s" }));
+ * // { min: 200, max: 5000, window: 10, loss: 0.05, jitter: 0.25 }
+ * ```
+ */
+export const adaptiveSchema = z.strictObject({
+  min: durationSchema({ min: SHORTEST_PROBE_INTERVAL_MS }),
+  max: durationSchema({ min: SHORTEST_PROBE_INTERVAL_MS }),
+  window: z.number().int().min(2).max(10_000).default(10),
+  loss: z.number().gt(0).max(1).default(0.05),
+  jitter: z.number().gt(0).default(0.25),
+}).superRefine((adaptive, ctx) => {
+  if (adaptive.max < adaptive.min) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["max"],
+      message: `must be at least min (${formatDuration(adaptive.min)}), got ${
+        formatDuration(adaptive.max)
+      }`,
+    });
+  }
+}, { when: whenKeysValid("min", "max") });
+
+/**
  * One `[[probes]]` entry as written. `interval` and `timeout` stay `undefined` when absent;
  * `core/recipe.ts` fills them from the plugin.
  *
@@ -358,6 +390,7 @@ export const probeSchema = z.strictObject({
   interfaces: interfacesSchema.optional(),
   servers: serverNamesSchema.default([]),
   options: pluginOptionsSchema.default({}),
+  adaptive: adaptiveSchema.optional(),
 });
 
 /**

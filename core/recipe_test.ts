@@ -310,6 +310,35 @@ Deno.test("parseRecipe() lists the known keys when no key is close", async () =>
   ]);
 });
 
+Deno.test("parseRecipe() reads a probe's adaptive interval and checks its bounds at their line", async () => {
+  const { recipe } = await parse(
+    lines(
+      'name = "x"',
+      ...DNS_PROBE,
+      'interval = "1s"',
+      'adaptive = { min = "200ms", max = "5s", window = 6 }',
+    ),
+  );
+  deepStrictEqual(recipe.probes[0]!.adaptive, {
+    min: 200,
+    max: 5000,
+    window: 6,
+    loss: 0.05,
+    jitter: 0.25,
+  });
+  await assertProblems(
+    lines('name = "x"', ...DNS_PROBE, 'adaptive = { min = "5s", max = "1s" }'),
+    ["recipes/x.toml:5: probes[0].adaptive.max: must be at least min (5s), got 1s"],
+  );
+  await assertProblems(
+    lines('name = "x"', ...DNS_PROBE, 'adaptive = { min = "5ms", max = "1s", speed = 2 }'),
+    [
+      "recipes/x.toml:5: probes[0].adaptive.speed: unknown key (known keys: min, max, window, loss, jitter)",
+      'recipes/x.toml:5: probes[0].adaptive.min: must be at least 10ms for plugin "dns", got "5ms"',
+    ],
+  );
+});
+
 Deno.test("parseRecipe() reads retentions, 'forever' included, and rejects bad ones at their line", async () => {
   const { recipe } = await parse(
     lines('name = "x"', "[store]", 'raw_retention = "7d"', 'rollup_retention = "forever"'),
