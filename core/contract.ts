@@ -167,7 +167,10 @@ export interface PluginContext {
   server: ServerInfo | undefined;
   /** Every server declared in the recipe, by name. */
   servers: ReadonlyMap<string, ServerInfo>;
-  /** Probe interval in milliseconds. */
+  /**
+   * Probe interval in milliseconds; with an adaptive interval (`adaptive` in the recipe) the
+   * shortest it may become, while `schedule` paces at the interval in effect.
+   */
   interval: number;
   /** How long to wait for an answer before a probe counts as lost, in milliseconds. */
   timeout: number;

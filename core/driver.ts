@@ -121,7 +121,9 @@ function makeContext(
     interface: job.interface,
     server: job.server,
     servers: options.servers,
-    interval: job.interval,
+    // With an adaptive interval, the fastest it may go: what a plugin negotiates with a
+    // server (udp-echo sessions) must allow it; the schedule paces.
+    interval: job.adaptive?.min ?? job.interval,
     timeout: job.timeout,
     schedule: options.schedule,
     now: options.now ?? Date.now,
