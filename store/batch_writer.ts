@@ -67,6 +67,16 @@ export interface BatchWriterOptions {
    */
   rollupInterval?: number;
   /**
+   * Shortest time in milliseconds between two rollup refreshes, whatever triggers them (at
+   * most `rollupInterval`): a burst of writes (a replay, a store catching up) rolls up in
+   * slices instead of after every flush, and ingest keeps its pace. A recorder flushing every
+   * second thus has each minute rolled up within this long after it closes. `0` refreshes
+   * after every flush that calls for it (an accelerated replay on a simulated clock).
+   *
+   * @default {5_000}
+   */
+  rollupSpacing?: number;
+  /**
    * Compaction while recording: raw samples older than the retention are deleted once rolled
    * up (see {@linkcode Store.compact}). Left out, nothing is deleted.
    *
@@ -176,7 +186,8 @@ export class BatchWriter {
   #dropped = 0;
   #written = 0;
   #rollupInterval: number;
-  #lastRollup = performance.now();
+  #rollupSpacing: number;
+  #lastRollup = Number.NEGATIVE_INFINITY;
   #rollupsBehind = false;
   #rolledMinute = Number.NEGATIVE_INFINITY;
   #newestTs = Number.NEGATIVE_INFINITY;
@@ -198,6 +209,7 @@ export class BatchWriter {
       ((error) => console.error(`bufferbane: ${describeError(error)}`));
     this.#onRecovered = options.onRecovered;
     this.#rollupInterval = rollupInterval;
+    this.#rollupSpacing = Math.min(options.rollupSpacing ?? 5_000, rollupInterval);
     if (options.retention !== undefined) {
       const { rawMs, minuteMs = Number.POSITIVE_INFINITY, everyMs = 600_000 } = options.retention;
       if (!(rawMs > 0)) throw new RangeError(`Raw retention "${rawMs}" is not above 0`);
@@ -350,11 +362,11 @@ export class BatchWriter {
   #refreshRollups(): void {
     if (this.#rollupInterval <= 0) return;
     const now = performance.now();
+    const since = now - this.#lastRollup;
+    if (since < this.#rollupSpacing) return;
     const closed = floorTo(this.#newestTs - ROLLUP_GRACE_MS, MINUTE_MS);
     const minuteClosed = closed > this.#rolledMinute;
-    if (!this.#rollupsBehind && !minuteClosed && now - this.#lastRollup < this.#rollupInterval) {
-      return;
-    }
+    if (!this.#rollupsBehind && !minuteClosed && since < this.#rollupInterval) return;
     this.#lastRollup = now;
     this.#rolledMinute = closed;
     try {

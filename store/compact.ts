@@ -96,6 +96,12 @@ export interface CompactResult {
   done: boolean;
 }
 
+/**
+ * The statements of each connection's compactions, prepared once (see `rollup_refresh.ts`:
+ * statements prepared anew on every run would hold native memory until finalized).
+ */
+const compactors = new WeakMap<DatabaseSync, Compactor>();
+
 /** Rows deleted per transaction at most (less when `maxRows` is smaller). */
 const BATCH_ROWS = 20_000;
 
@@ -144,7 +150,11 @@ export function compactStore(db: DatabaseSync, options: CompactOptions): Compact
         `"${rawRetentionMs}": minutes would go before their samples`,
     );
   }
-  const compactor = new Compactor(db);
+  let compactor = compactors.get(db);
+  if (compactor === undefined) {
+    compactor = new Compactor(db);
+    compactors.set(db, compactor);
+  }
   const result: CompactResult = {
     deletedSamples: 0,
     foldedSamples: 0,
@@ -156,10 +166,7 @@ export function compactStore(db: DatabaseSync, options: CompactOptions): Compact
   const minuteHorizon = Number.isFinite(minuteRetentionMs)
     ? floorTo(now - minuteRetentionMs, HOUR_MS)
     : Number.NEGATIVE_INFINITY;
-  const seriesIds = options.seriesIds ??
-    (db.prepare("SELECT series_id FROM rollup_marks ORDER BY series_id").all() as {
-      series_id: number;
-    }[]).map((r) => r.series_id);
+  const seriesIds = options.seriesIds ?? compactor.seriesIds();
   const touched = () => result.deletedSamples + result.foldedSamples + result.deletedMinuteRollups;
   outer: for (const seriesId of seriesIds) {
     for (;;) {
@@ -179,24 +186,8 @@ export function compactStore(db: DatabaseSync, options: CompactOptions): Compact
       }
     }
   }
-  if (options.reclaim ?? true) result.reclaimedPages = reclaim(db);
+  if (options.reclaim ?? true) result.reclaimedPages = compactor.reclaim();
   return result;
-}
-
-/**
- * Hands the free pages of a store with incremental auto-vacuum back to the file system.
- *
- * @returns How many pages were freed (0 when the store does not use incremental auto-vacuum).
- */
-function reclaim(db: DatabaseSync): number {
-  const mode = (db.prepare("PRAGMA auto_vacuum").get() as { auto_vacuum: number }).auto_vacuum;
-  if (mode !== 2) return 0;
-  const free = (db.prepare("PRAGMA freelist_count").get() as { freelist_count: number })
-    .freelist_count;
-  if (free === 0) return 0;
-  // One row per page freed: exec() would step once and free one page only.
-  db.prepare("PRAGMA incremental_vacuum").all();
-  return free;
 }
 
 /** The statements of a compaction, prepared once. */
@@ -213,8 +204,16 @@ class Compactor {
   #rollup: StatementSync;
   #upsert: StatementSync;
   #summary = new RollupSummary(false);
+  #series: StatementSync;
+  #autoVacuum: StatementSync;
+  #freelist: StatementSync;
+  #vacuum: StatementSync;
 
   constructor(db: DatabaseSync) {
+    this.#series = db.prepare("SELECT series_id FROM rollup_marks ORDER BY series_id");
+    this.#autoVacuum = db.prepare("PRAGMA auto_vacuum");
+    this.#freelist = db.prepare("PRAGMA freelist_count");
+    this.#vacuum = db.prepare("PRAGMA incremental_vacuum");
     this.#marks = db.prepare(
       "SELECT rolled_until, compacted_until FROM rollup_marks WHERE series_id = ?",
     );
@@ -252,6 +251,27 @@ class Compactor {
       `INSERT OR REPLACE INTO rollups (series_id, width, bucket_start, ${ROLLUP_FIGURE_COLUMNS})
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+  }
+
+  /** @returns Every series that has rollups (only those can have anything to compact). */
+  seriesIds(): number[] {
+    return (this.#series.all() as { series_id: number }[]).map((r) => r.series_id);
+  }
+
+  /**
+   * Hands the free pages of a store with incremental auto-vacuum back to the file system.
+   *
+   * @returns How many pages were freed (0 when the store does not use incremental
+   * auto-vacuum).
+   */
+  reclaim(): number {
+    const mode = (this.#autoVacuum.get() as { auto_vacuum: number }).auto_vacuum;
+    if (mode !== 2) return 0;
+    const free = (this.#freelist.get() as { freelist_count: number }).freelist_count;
+    if (free === 0) return 0;
+    // One row per page freed: exec() would step once and free one page only.
+    this.#vacuum.all();
+    return free;
   }
 
   /**

@@ -180,8 +180,10 @@ Deno.test("BatchWriter with a retention compacts while it writes", () => {
   const runId = startTestRun(store);
   const seriesId = store.seriesId(seriesKey());
   let now = T0;
+  // Each flush stands for a simulated minute: roll up after every one that closes a minute.
   const writer = new BatchWriter(store, {
     flushInterval: 0,
+    rollupSpacing: 0,
     retention: { rawMs: HOUR, everyMs: 10 * MINUTE, now: () => now },
   });
   // Five hours of samples, flushed every simulated minute.
@@ -209,7 +211,11 @@ Deno.test("BatchWriter rolls up each minute as soon as its samples are a grace p
   const runId = startTestRun(store);
   const seriesId = store.seriesId(seriesKey());
   // A long interval: only a closing minute triggers a refresh.
-  const writer = new BatchWriter(store, { flushInterval: 0, rollupInterval: 3_600_000 });
+  const writer = new BatchWriter(store, {
+    flushInterval: 0,
+    rollupInterval: 3_600_000,
+    rollupSpacing: 0,
+  });
   for (let s = 0; s < 5 * 60; s++) {
     writer.addSample({ seriesId, ts: T0 + s * 1000, value: 10, status: "ok", runId });
     writer.flush();
@@ -218,5 +224,27 @@ Deno.test("BatchWriter rolls up each minute as soon as its samples are a grace p
     if (closed > 0) assert.equal(rolled, T0 + closed, `after sample ${s}`);
   }
   writer.close();
+  store.close();
+});
+
+Deno.test("BatchWriter spaces rollup refreshes during a burst of writes", () => {
+  const store = Store.open(":memory:");
+  const runId = startTestRun(store);
+  const seriesId = store.seriesId(seriesKey());
+  const writer = new BatchWriter(store, { flushInterval: 0, rollupSpacing: 3_600_000 });
+  // Ten flushes, each closing minutes: only the first refreshes within the spacing.
+  for (let flush = 0; flush < 10; flush++) {
+    writer.addSamples(Array.from({ length: 600 }, (_, i) => ({
+      seriesId,
+      ts: T0 + (flush * 600 + i) * 1000,
+      value: 10,
+      status: "ok" as const,
+      runId,
+    })));
+    writer.flush();
+  }
+  writer.close();
+  // The first flush ends at 9:59: minutes up to 8:00 are a grace period behind it.
+  assert.equal(marks(store, seriesId).rolled_until, T0 + 8 * MINUTE);
   store.close();
 });

@@ -20,6 +20,13 @@ import { OPEN_END, RangeScanner, returnArrays } from "./_scan_range.ts";
 import { floorTo, HOUR_MS, MINUTE_MS } from "./_time_grid.ts";
 import type { RefreshRollupsOptions, RefreshRollupsResult } from "./types.ts";
 
+/**
+ * The statements of each connection's refreshes, prepared once: a recorder refreshes every
+ * minute for months, and statements prepared anew each time hold native memory until the
+ * garbage collector finalizes them, which it does not hurry to (it does not see that memory).
+ */
+const rollers = new WeakMap<DatabaseSync, Roller>();
+
 /** Longest stretch rolled up in one transaction (less when the data ends sooner). */
 const WINDOW_MS = 6 * HOUR_MS;
 
@@ -60,10 +67,13 @@ export function refreshRollups(
   if (!(graceMs >= 0) || !Number.isFinite(graceMs)) {
     throw new RangeError(`Grace period "${graceMs}" is not a finite number of ms >= 0`);
   }
-  const roller = new Roller(db);
+  let roller = rollers.get(db);
+  if (roller === undefined) {
+    roller = new Roller(db);
+    rollers.set(db, roller);
+  }
   const result: RefreshRollupsResult = { rowsRead: 0, minutes: 0, hours: 0, done: true };
-  const seriesIds = options.seriesIds ??
-    (db.prepare("SELECT id FROM series ORDER BY id").all() as { id: number }[]).map((r) => r.id);
+  const seriesIds = options.seriesIds ?? roller.seriesIds();
   for (const seriesId of seriesIds) {
     for (;;) {
       db.exec("BEGIN IMMEDIATE");
@@ -94,8 +104,10 @@ class Roller {
   #minutes: StatementSync;
   #setMark: StatementSync;
   #summary = new RollupSummary(false);
+  #series: StatementSync;
 
   constructor(db: DatabaseSync) {
+    this.#series = db.prepare("SELECT id FROM series ORDER BY id");
     this.#scanner = new RangeScanner(db, 3);
     this.#mark = db.prepare("SELECT rolled_until FROM rollup_marks WHERE series_id = ?");
     this.#firstTs = db.prepare(
@@ -122,6 +134,11 @@ class Roller {
       `INSERT INTO rollup_marks (series_id, rolled_until) VALUES (?, ?)
        ON CONFLICT (series_id) DO UPDATE SET rolled_until = excluded.rolled_until`,
     );
+  }
+
+  /** @returns Every series id, ascending. */
+  seriesIds(): number[] {
+    return (this.#series.all() as { id: number }[]).map((r) => r.id);
   }
 
   /**
