@@ -180,7 +180,9 @@ function run(dir: string, mode: Mode) {
     `long run [${mode}] (auto_vacuum ${["NONE", "FULL", "INCREMENTAL"][autoVacuum]}): ` +
       `${written} samples, ${SERIES} series every ${INTERVAL_MS / 1000} s, ` +
       `${((now - START) / DAY).toFixed(0)} simulated days in ${seconds.toFixed(1)} s ` +
-      `(${Math.round(written / seconds / 1000)}k samples/s, rollups and compaction included)`,
+      `(${Math.round(written / seconds / 1000)}k samples/s, rollups ${
+        mode === "keep-all" ? "included, no retention" : "and compaction included"
+      })`,
   );
   const gc = "gc" in globalThis
     ? "after a forced GC"
