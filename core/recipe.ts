@@ -376,6 +376,12 @@ export function describeRecipe(recipe: Recipe): string[] {
     lines.push(
       `probe ${probe.plugin}: ${describeSeries(recipe, probe)} every ${
         formatDuration(probe.interval)
+      }${
+        probe.adaptive
+          ? ` (adaptive ${formatDuration(probe.adaptive.min)}..${
+            formatDuration(probe.adaptive.max)
+          })`
+          : ""
       }`,
     );
   }

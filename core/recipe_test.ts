@@ -319,6 +319,7 @@ Deno.test("parseRecipe() reads a probe's adaptive interval and checks its bounds
       'adaptive = { min = "200ms", max = "5s", window = 6 }',
     ),
   );
+  ok(describeRecipe(recipe).some((line) => line.endsWith("every 1s (adaptive 200ms..5s)")));
   deepStrictEqual(recipe.probes[0]!.adaptive, {
     min: 200,
     max: 5000,
