@@ -104,9 +104,8 @@ function run(dir: string, mode: Mode) {
   const writer = new BatchWriter(store, {
     flushInterval: 0,
     rollupSpacing: 0,
-    ...(mode === "keep-all"
-      ? {}
-      : { retention: { rawMs: RAW_MS, minuteMs: ROLLUP_MS, now: () => now } }),
+    now: () => now,
+    ...(mode === "keep-all" ? {} : { retention: { rawMs: RAW_MS, minuteMs: ROLLUP_MS } }),
   });
   const rss: { label: string; bytes: number; heap: number; native: number }[] = [];
   const memory = (label: string) => {

@@ -77,6 +77,14 @@ export interface BatchWriterOptions {
    */
   rollupSpacing?: number;
   /**
+   * The current time, ms since the epoch: a series that goes quiet has its last minutes
+   * rolled up once this clock is a grace period past them, and retention is measured on it
+   * (unless `retention.now` says otherwise). An accelerated replay passes its own.
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
+  /**
    * Compaction while recording: raw samples older than the retention are deleted once rolled
    * up (see {@linkcode Store.compact}). Left out, nothing is deleted.
    *
@@ -111,10 +119,9 @@ export interface WriterRetention {
    */
   everyMs?: number;
   /**
-   * The clock retention is measured on (ms since the epoch); an accelerated replay passes
-   * its own.
+   * The clock retention is measured on (ms since the epoch).
    *
-   * @default {Date.now}
+   * @default {the writer's `now`}
    */
   now?: () => number;
 }
@@ -126,10 +133,10 @@ export interface WriterRetention {
  * @example The budget
  * ```ts
  * import { COMPACT_ROWS_PER_FLUSH } from "./batch_writer.ts";
- * console.log(COMPACT_ROWS_PER_FLUSH); // 100000
+ * console.log(COMPACT_ROWS_PER_FLUSH); // 20000
  * ```
  */
-export const COMPACT_ROWS_PER_FLUSH = 100_000;
+export const COMPACT_ROWS_PER_FLUSH = 20_000;
 
 /** Grace of the rollup refresh: a minute is closed once samples are this far past its end. */
 const ROLLUP_GRACE_MS = 60_000;
@@ -195,6 +202,7 @@ export class BatchWriter {
   #lastCompaction = Number.NEGATIVE_INFINITY;
   #compactionBehind = false;
   #compactions = 0;
+  #now: () => number;
 
   /**
    * @param store The store to write to; it must stay open until {@linkcode close}.
@@ -209,6 +217,7 @@ export class BatchWriter {
       ((error) => console.error(`bufferbane: ${describeError(error)}`));
     this.#onRecovered = options.onRecovered;
     this.#rollupInterval = rollupInterval;
+    this.#now = options.now ?? Date.now;
     this.#rollupSpacing = Math.min(options.rollupSpacing ?? 5_000, rollupInterval);
     if (options.retention !== undefined) {
       const { rawMs, minuteMs = Number.POSITIVE_INFINITY, everyMs = 600_000 } = options.retention;
@@ -216,7 +225,7 @@ export class BatchWriter {
       if (!(minuteMs >= rawMs)) {
         throw new RangeError(`Rollup retention "${minuteMs}" is below the raw retention`);
       }
-      this.#retention = { rawMs, minuteMs, everyMs, now: options.retention.now ?? Date.now };
+      this.#retention = { rawMs, minuteMs, everyMs, now: options.retention.now ?? this.#now };
     }
     if (flushInterval > 0) {
       const timer = setInterval(() => this.flush(), flushInterval);
@@ -370,7 +379,10 @@ export class BatchWriter {
     this.#lastRollup = now;
     this.#rolledMinute = closed;
     try {
-      this.#rollupsBehind = !this.#store.refreshRollups({ maxRows: ROLLUP_ROWS_PER_FLUSH }).done;
+      this.#rollupsBehind = !this.#store.refreshRollups({
+        maxRows: ROLLUP_ROWS_PER_FLUSH,
+        now: this.#now(),
+      }).done;
     } catch {
       // Rollups are a cache that queries do without; the next flush reports a failing store.
       this.#rollupsBehind = false;

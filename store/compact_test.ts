@@ -215,6 +215,7 @@ Deno.test("BatchWriter rolls up each minute as soon as its samples are a grace p
     flushInterval: 0,
     rollupInterval: 3_600_000,
     rollupSpacing: 0,
+    now: () => T0,
   });
   for (let s = 0; s < 5 * 60; s++) {
     writer.addSample({ seriesId, ts: T0 + s * 1000, value: 10, status: "ok", runId });
@@ -231,7 +232,11 @@ Deno.test("BatchWriter spaces rollup refreshes during a burst of writes", () => 
   const store = Store.open(":memory:");
   const runId = startTestRun(store);
   const seriesId = store.seriesId(seriesKey());
-  const writer = new BatchWriter(store, { flushInterval: 0, rollupSpacing: 3_600_000 });
+  const writer = new BatchWriter(store, {
+    flushInterval: 0,
+    rollupSpacing: 3_600_000,
+    now: () => T0,
+  });
   // Ten flushes, each closing minutes: only the first refreshes within the spacing.
   for (let flush = 0; flush < 10; flush++) {
     writer.addSamples(Array.from({ length: 600 }, (_, i) => ({
@@ -246,5 +251,31 @@ Deno.test("BatchWriter spaces rollup refreshes during a burst of writes", () => 
   writer.close();
   // The first flush ends at 9:59: minutes up to 8:00 are a grace period behind it.
   assert.equal(marks(store, seriesId).rolled_until, T0 + 8 * MINUTE);
+  store.close();
+});
+
+Deno.test("BatchWriter rolls up the last minutes of a series that went quiet, once the clock is past them", () => {
+  const store = Store.open(":memory:");
+  const runId = startTestRun(store);
+  const seriesId = store.seriesId(seriesKey());
+  let now = T0 + 5 * MINUTE;
+  const writer = new BatchWriter(store, { flushInterval: 0, rollupSpacing: 0, now: () => now });
+  writer.addSamples(Array.from({ length: 300 }, (_, i) => ({
+    seriesId,
+    ts: T0 + i * 1000,
+    value: 10,
+    status: "ok" as const,
+    runId,
+  })));
+  writer.flush();
+  // The samples close minutes up to 3:00; the clock (5:00) closes those up to 4:00.
+  assert.equal(marks(store, seriesId).rolled_until, T0 + 4 * MINUTE);
+  // Later, with nothing new from this series, the clock closes its last minute too.
+  now = T0 + 10 * MINUTE;
+  const other = store.seriesId(seriesKey({ target: "other" }));
+  writer.addSample({ seriesId: other, ts: now, value: 1, status: "ok", runId });
+  writer.flush();
+  assert.equal(marks(store, seriesId).rolled_until, T0 + 5 * MINUTE);
+  writer.close();
   store.close();
 });

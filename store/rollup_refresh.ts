@@ -78,7 +78,7 @@ export function refreshRollups(
     for (;;) {
       db.exec("BEGIN IMMEDIATE");
       try {
-        const window = roller.nextWindow(seriesId, graceMs, until);
+        const window = roller.nextWindow(seriesId, graceMs, until, options.now);
         if (window !== undefined && result.rowsRead >= maxRows) result.done = false;
         else if (window !== undefined) roller.roll(seriesId, window.from, window.to, result);
         db.exec("COMMIT");
@@ -149,13 +149,22 @@ class Roller {
     seriesId: number,
     graceMs: number,
     until: number,
+    now: number | undefined,
   ): { from: number; to: number } | undefined {
     const last = this.#ts(this.#lastTs, seriesId);
     if (last === undefined) return undefined;
     const marked = this.#ts(this.#mark, seriesId);
     const next = this.#ts(this.#firstTs, seriesId, marked ?? Number.MIN_SAFE_INTEGER);
     const from = marked ?? floorTo(next ?? last, MINUTE_MS);
-    const limit = Math.min(floorTo(last - graceMs, MINUTE_MS), floorTo(until, MINUTE_MS));
+    let closed = floorTo(last - graceMs, MINUTE_MS);
+    if (now !== undefined) {
+      // A quiet series: its minutes close on the clock, up to the end of its last sample's.
+      closed = Math.max(
+        closed,
+        Math.min(floorTo(now - graceMs, MINUTE_MS), floorTo(last, MINUTE_MS) + MINUTE_MS),
+      );
+    }
+    const limit = Math.min(closed, floorTo(until, MINUTE_MS));
     if (limit <= from) return undefined;
     const resume = next === undefined ? from : Math.max(from, floorTo(next, MINUTE_MS));
     return { from, to: Math.min(limit, floorTo(resume, HOUR_MS) + WINDOW_MS) };

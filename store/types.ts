@@ -628,6 +628,15 @@ export interface RefreshRollupsOptions {
   /** Roll up nothing at or after this time. */
   until?: number;
   /**
+   * The current time (ms since the epoch): a minute is also closed once `now` is `graceMs`
+   * past its end, so a series that stopped (a target taken out of the recipe) gets its last
+   * minutes rolled up, and compacted in time. Left out, only the series' own samples close
+   * minutes.
+   *
+   * @default {undefined}
+   */
+  now?: number;
+  /**
    * Stop once this many raw rows were read (after finishing the current window), so a
    * recorder catching up on a large store keeps its pace; call again to go on.
    *
