@@ -205,7 +205,10 @@ export class Schedule {
     return this.#interval;
   }
 
-  /** @returns Lateness beyond which a slot is skipped: as given, else half the interval, at most 1 s. */
+  /**
+   * @returns Lateness beyond which a slot is skipped: as given, else half the interval in
+   * effect, at most 1 s.
+   */
   get lateTolerance(): number {
     return this.#fixedTolerance ?? Math.min(1000, this.#interval / 2);
   }
