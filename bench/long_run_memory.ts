@@ -107,12 +107,13 @@ function run(dir: string, mode: Mode) {
     now: () => now,
     ...(mode === "keep-all" ? {} : { retention: { rawMs: RAW_MS, minuteMs: ROLLUP_MS } }),
   });
-  const rss: { label: string; bytes: number; heap: number; native: number }[] = [];
+  const rss: { label: string; bytes: number; heap: number; reserved: number; native: number }[] =
+    [];
   const memory = (label: string) => {
     (globalThis as { gc?: () => void }).gc?.();
     const { rss: bytes, heapUsed: heap, heapTotal } = Deno.memoryUsage();
     // What is neither V8's heap nor its reserve: SQLite's cache, buffers, the runtime.
-    rss.push({ label, bytes, heap, native: bytes - heapTotal });
+    rss.push({ label, bytes, heap, reserved: heapTotal, native: bytes - heapTotal });
   };
   const sizes: { day: number; bytes: number; raw: number }[] = [];
   const rawRows = () =>
@@ -188,6 +189,9 @@ function run(dir: string, mode: Mode) {
     : "no forced GC: run with --v8-flags=--expose-gc";
   console.log(`  RSS (${gc}): ${rss.map((r) => `${r.label} ${mib(r.bytes)}`).join(", ")}`);
   console.log(`  JS heap used: ${rss.map((r) => `${r.label} ${mib(r.heap)}`).join(", ")}`);
+  console.log(
+    `  JS heap reserved by V8: ${rss.map((r) => `${r.label} ${mib(r.reserved)}`).join(", ")}`,
+  );
   console.log(
     `  RSS outside V8's heap: ${rss.map((r) => `${r.label} ${mib(r.native)}`).join(", ")}`,
   );
