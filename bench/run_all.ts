@@ -16,7 +16,8 @@ let failed = 0;
 for (const name of benches) {
   console.log(`\n== bench/${name}`);
   const { success } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${here}${name}`],
+    // --expose-gc lets memory benchmarks read memory after a collection.
+    args: ["run", "-A", "--v8-flags=--expose-gc", `${here}${name}`],
     stdout: "inherit",
     stderr: "inherit",
   }).output();

@@ -112,6 +112,18 @@ export function buildProgram(): { program: Command; result: { code: number } } {
 
   addDataCommand(
     program,
+    "trends",
+    "Weekly or monthly trends: avg, p95, anomalies and availability per target (JSON with --json)",
+    "all",
+  )
+    .option("--period <period>", "week | month (default week)")
+    .option("--json", "print JSON")
+    .action(async (flags) => {
+      result.code = await (await import("./trends.ts")).trendsCommand(flags);
+    });
+
+  addDataCommand(
+    program,
     "chart",
     "Draw one chart of a period as PNG or SVG (1920x1080 unless sized)",
     "24h",

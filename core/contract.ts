@@ -36,6 +36,11 @@ export interface Sample {
   reason?: string;
   /** The probe's sequence number in its series (the schedule slot). */
   seq?: number;
+  /**
+   * The probe interval in effect when it was sent, ms. Plugins leave it out: the driver fills
+   * it in from the schedule (adaptive intervals change it during a run).
+   */
+  interval?: number;
 }
 
 /**
@@ -162,7 +167,10 @@ export interface PluginContext {
   server: ServerInfo | undefined;
   /** Every server declared in the recipe, by name. */
   servers: ReadonlyMap<string, ServerInfo>;
-  /** Probe interval in milliseconds. */
+  /**
+   * Probe interval in milliseconds; with an adaptive interval (`adaptive` in the recipe) the
+   * shortest it may become, while `schedule` paces at the interval in effect.
+   */
   interval: number;
   /** How long to wait for an answer before a probe counts as lost, in milliseconds. */
   timeout: number;

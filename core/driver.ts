@@ -4,6 +4,12 @@
  * event) instead of a crashed run. A probe plugin that throws is restarted at a later slot of
  * the same absolute schedule, with backoff; the slots it was down count as missed.
  *
+ * Each probe result is checked against the clocks first: after a wall-clock jump or a suspend
+ * (see `clock_watch.ts`) the results of probes in flight across it are discarded, neither
+ * stored as lost nor with a bogus round trip. Each kept result gets the interval it was sent
+ * at; a job with `adaptive` settings has its schedule sped up or slowed down from its results
+ * (see `adaptive_interval.ts`).
+ *
  * @module
  */
 import type {
@@ -14,6 +20,7 @@ import type {
   ServerInfo,
   TestResult,
 } from "./contract.ts";
+import { AdaptiveInterval } from "./adaptive_interval.ts";
 import type { Job } from "./job.ts";
 import type { Schedule } from "./schedule.ts";
 
@@ -57,6 +64,15 @@ export interface DriveSummary {
   samples: number;
   /** Samples dropped because they named an undeclared metric or had a bad shape. */
   rejected: number;
+  /** Results discarded because their probe was in flight across a clock jump or suspend. */
+  discarded: number;
+}
+
+/** What {@linkcode consume} does to a probe job's results beyond checking them. */
+interface ProbeHooks {
+  schedule: Schedule;
+  adaptive: AdaptiveInterval | undefined;
+  primary: string;
 }
 
 const silentLog: PluginLogger = { debug() {}, info() {}, warn() {} };
@@ -105,7 +121,9 @@ function makeContext(
     interface: job.interface,
     server: job.server,
     servers: options.servers,
-    interval: job.interval,
+    // With an adaptive interval, the fastest it may go: what a plugin negotiates with a
+    // server (udp-echo sessions) must allow it; the schedule paces.
+    interval: job.adaptive?.min ?? job.interval,
     timeout: job.timeout,
     schedule: options.schedule,
     now: options.now ?? Date.now,
@@ -123,9 +141,11 @@ async function consume(
   signal: AbortSignal,
   summary: DriveSummary,
   metrics: ReadonlySet<string>,
+  probe?: ProbeHooks,
 ): Promise<void> {
   for await (const value of job.plugin.run(ctx, job.options, signal)) {
     if (signal.aborted) break; // probes in flight at stop are abandoned, not counted lost
+    if (probe !== undefined && !acceptProbeResult(value, probe, summary)) continue;
     const problem = checkSample(value, metrics);
     if (problem) {
       summary.rejected++;
@@ -141,6 +161,28 @@ async function consume(
     summary.samples++;
     sink.sample(job, value);
   }
+}
+
+/**
+ * Checks a probe result against the clocks, stamps the interval it was sent at and feeds the
+ * adaptive interval. Returns `false` when the result was in flight across a clock gap.
+ */
+function acceptProbeResult(value: Sample, probe: ProbeHooks, summary: DriveSummary): boolean {
+  const { schedule, adaptive } = probe;
+  if (typeof value !== "object" || value === null) return true; // checkSample rejects it
+  schedule.checkClock();
+  if (schedule.fromBeforeGap(value)) {
+    summary.discarded++;
+    return false;
+  }
+  value.interval ??= typeof value.seq === "number"
+    ? schedule.intervalAt(value.seq)
+    : schedule.interval;
+  if (adaptive !== undefined && value.metric === probe.primary) {
+    const next = adaptive.observe(value);
+    if (next !== undefined) schedule.setInterval(next);
+  }
+  return true;
 }
 
 /** Resolves when `promise` settles or `ms` after `signal` aborts, whichever is first. */
@@ -197,9 +239,20 @@ export async function driveProbe(
   options: DriveOptions,
 ): Promise<DriveSummary> {
   const { signal, schedule } = options;
-  const summary: DriveSummary = { failures: 0, missedSlots: 0, samples: 0, rejected: 0 };
+  const summary: DriveSummary = {
+    failures: 0,
+    missedSlots: 0,
+    samples: 0,
+    rejected: 0,
+    discarded: 0,
+  };
   const metrics = new Set(job.plugin.metrics.map((m) => m.name));
   const primary = job.plugin.metrics[0]!.name;
+  const adaptive = job.adaptive === undefined
+    ? undefined
+    : new AdaptiveInterval(schedule.interval, job.adaptive);
+  if (adaptive !== undefined) schedule.setInterval(adaptive.interval);
+  const hooks: ProbeHooks = { schedule, adaptive, primary };
   const firstDelay = options.restartDelay ?? Math.max(1000, job.interval);
   const maxDelay = options.maxRestartDelay ?? 60_000;
   const now = options.now ?? Date.now;
@@ -213,10 +266,12 @@ export async function driveProbe(
     signal.addEventListener("abort", forward, { once: true });
     let failure: unknown;
     let failed = false;
-    const running = consume(job, ctx, sink, pluginAbort.signal, summary, metrics).catch((e) => {
-      failed = true;
-      failure = e;
-    });
+    const running = consume(job, ctx, sink, pluginAbort.signal, summary, metrics, hooks).catch(
+      (e) => {
+        failed = true;
+        failure = e;
+      },
+    );
     await untilSettledOrGrace(running, signal, options.stopGrace ?? 2000);
     signal.removeEventListener("abort", forward);
     if (signal.aborted) break;
@@ -278,7 +333,13 @@ export async function driveTest(
   const now = options.now ?? Date.now;
   const startedAt = now();
   const start = performance.now();
-  const summary: DriveSummary = { failures: 0, missedSlots: 0, samples: 0, rejected: 0 };
+  const summary: DriveSummary = {
+    failures: 0,
+    missedSlots: 0,
+    samples: 0,
+    rejected: 0,
+    discarded: 0,
+  };
   const metrics = new Set(job.plugin.metrics.map((m) => m.name));
   let result: TestResult | undefined;
   const ctx = makeContext(job, sink, options, (r) => {

@@ -130,3 +130,109 @@ Deno.test("driveTest() records a test's result, and a throw as a failed result",
   assertEquals(second.samples.map((s) => s.status), ["ok", "failed"]);
   assertOk(second.events[0]!.message.includes("server went away"));
 });
+
+/** Wall, monotonic and boot-time clocks the test moves; sleeping advances all three. */
+function fakeClocks() {
+  let mono = 0;
+  let wall = 1_700_000_000_000;
+  let boot = 0;
+  return {
+    wall: () => wall,
+    monotonic: () => mono,
+    boottime: () => boot,
+    sleep: (ms: number) => {
+      mono += ms;
+      wall += ms;
+      boot += ms;
+      return Promise.resolve();
+    },
+    suspend(ms: number) {
+      wall += ms;
+      boot += ms;
+    },
+  };
+}
+
+Deno.test("driveProbe() discards the probe in flight across a suspend and resumes on the new clock", async () => {
+  const { ClockWatch } = await import("./clock_watch.ts");
+  const clocks = fakeClocks();
+  const watch = new ClockWatch(clocks);
+  const controller = new AbortController();
+  // Each result comes back at the next slot: one probe is always in flight.
+  const p = plugin(async function* (ctx, _o, signal) {
+    let pending: Sample | undefined;
+    for await (const slot of ctx.schedule.slots(signal)) {
+      if (pending) yield pending;
+      pending = { timestamp: ctx.now(), metric: "rtt", value: 5, status: "ok", seq: slot.seq };
+      if (slot.seq === 5) clocks.suspend(3_600_000); // the lid closes with probe 5 out
+    }
+  });
+  const { sink, samples } = recordingSink();
+  const counting: DriverSink = {
+    ...sink,
+    sample: (j, s) => {
+      sink.sample(j, s);
+      if (samples.length === 12) controller.abort();
+    },
+  };
+  const schedule = new Schedule({ interval: 1000, clock: watch, sleep: clocks.sleep });
+  const summary = await driveProbe(job(p, 1000), counting, {
+    signal: controller.signal,
+    schedule,
+    servers: new Map(),
+    now: clocks.wall,
+  });
+  const seqs = samples.map((s) => s.seq);
+  assertOk(!seqs.includes(5), `${seqs}`);
+  assertEquals(seqs.slice(0, 6), [0, 1, 2, 3, 4, 6]);
+  assertEquals(summary.discarded, 1);
+  assertOk(samples.every((s) => s.status === "ok"), "nothing stored as lost");
+  const stamps = samples.map((s) => s.timestamp);
+  for (let i = 1; i < stamps.length; i++) assertOk(stamps[i]! > stamps[i - 1]!, `${stamps}`);
+  // After the gap, samples are stamped on the wall clock as it is now, 1 s apart again.
+  const resumed = stamps[5]!;
+  assertOk(resumed >= 1_700_000_000_000 + 3_600_000 + 5000, `${resumed}`);
+  assertEquals(stamps.slice(5, 9).map((t) => t - resumed), [0, 1000, 2000, 3000]);
+  assertEquals([watch.gaps.length, watch.gaps[0]?.kind], [1, "suspend"]);
+  assertEquals(samples.map((s) => s.interval), samples.map(() => 1000));
+});
+
+Deno.test("driveProbe() with adaptive settings speeds up on a volatile series, slows on a calm one, within bounds", async () => {
+  const clocks = fakeClocks();
+  const controller = new AbortController();
+  const p = plugin(async function* (ctx, _o, signal) {
+    for await (const slot of ctx.schedule.slots(signal)) {
+      // Slots 0..59 swing between 10 and 60 ms; later ones are flat.
+      const value = slot.seq < 60 ? (slot.seq % 2 === 0 ? 10 : 60) : 20;
+      yield { timestamp: slot.at, metric: "rtt", value, status: "ok", seq: slot.seq };
+    }
+  });
+  const { sink, samples } = recordingSink();
+  const counting: DriverSink = {
+    ...sink,
+    sample: (j, s) => {
+      sink.sample(j, s);
+      if (samples.length === 160) controller.abort();
+    },
+  };
+  const adaptiveJob: Job = { ...job(p, 1000), adaptive: { min: 200, max: 4000, window: 5 } };
+  const schedule = new Schedule({
+    interval: 1000,
+    now: clocks.wall,
+    monotonic: clocks.monotonic,
+    sleep: clocks.sleep,
+  });
+  await driveProbe(adaptiveJob, counting, {
+    signal: controller.signal,
+    schedule,
+    servers: new Map(),
+  });
+  const intervals = samples.map((s) => s.interval!);
+  assertOk(intervals.every((ms) => ms >= 200 && ms <= 4000), `${intervals}`);
+  assertEquals(intervals[59], 200);
+  assertEquals(intervals.at(-1), 4000);
+  // The recorded interval is the spacing the sample was actually sent at.
+  for (let i = 1; i < samples.length; i++) {
+    assertEquals(samples[i]!.timestamp - samples[i - 1]!.timestamp, intervals[i], `sample ${i}`);
+  }
+});

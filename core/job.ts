@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { AdaptiveIntervalOptions } from "./adaptive_interval.ts";
 import type { AnyPlugin, ServerInfo } from "./contract.ts";
 
 /**
@@ -39,6 +40,8 @@ export interface Job {
   interval: number;
   /** Per-probe timeout in ms. */
   timeout: number;
+  /** Bounds and thresholds when the probe's interval adapts to the series (probes only). */
+  adaptive?: AdaptiveIntervalOptions;
 }
 
 /**

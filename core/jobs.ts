@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { AdaptiveIntervalOptions } from "./adaptive_interval.ts";
 import type { ServerInfo } from "./contract.ts";
 import type { Job } from "./job.ts";
 import { jobId } from "./job.ts";
@@ -24,6 +25,8 @@ export interface EntryForJobs {
   servers?: string[];
   /** Validated options. */
   options: unknown;
+  /** Adaptive interval settings (probes only). */
+  adaptive?: AdaptiveIntervalOptions | undefined;
 }
 
 /**
@@ -95,6 +98,7 @@ export function expandJobs(
           serverLabel,
           interval: entry.interval,
           timeout: entry.timeout,
+          ...(entry.adaptive ? { adaptive: entry.adaptive } : {}),
         });
       }
     }

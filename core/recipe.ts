@@ -376,6 +376,12 @@ export function describeRecipe(recipe: Recipe): string[] {
     lines.push(
       `probe ${probe.plugin}: ${describeSeries(recipe, probe)} every ${
         formatDuration(probe.interval)
+      }${
+        probe.adaptive
+          ? ` (adaptive ${formatDuration(probe.adaptive.min)}..${
+            formatDuration(probe.adaptive.max)
+          })`
+          : ""
       }`,
     );
   }
@@ -400,7 +406,11 @@ export function describeRecipe(recipe: Recipe): string[] {
     );
   }
   lines.push(
-    `store: ${recipe.store.path} (flush every ${formatDuration(recipe.store.flush_interval)})`,
+    `store: ${recipe.store.path} (flush every ${
+      formatDuration(recipe.store.flush_interval)
+    }, raw samples kept ${retentionText(recipe.store.raw_retention)}, minute rollups ${
+      retentionText(recipe.store.rollup_retention)
+    })`,
   );
   if (recipe.report.formats.length > 0) {
     lines.push(
@@ -1067,6 +1077,11 @@ function checkEntries(
       const problem = probeIntervalProblem(entry.interval, plugin);
       if (problem !== undefined) problems.at([section, i, "interval"], problem);
     }
+    const adaptive = entry.adaptive;
+    if (section === "probes" && isTable(adaptive) && typeof adaptive.min === "string") {
+      const problem = probeIntervalProblem(adaptive.min, plugin);
+      if (problem !== undefined) problems.at([section, i, "adaptive", "min"], problem);
+    }
     const options = entry.options ?? {};
     if (!isTable(options)) return;
     const result = plugin.options.safeParse(options, { error: issueMessage });
@@ -1110,4 +1125,8 @@ function checkAlertRules(
       );
     }
   });
+}
+
+function retentionText(ms: number): string {
+  return Number.isFinite(ms) ? formatDuration(ms) : "forever";
 }

@@ -340,6 +340,38 @@ export const serverSchema = z
   .transform((server) => ({ ...server, host: server.host ?? EMBEDDED_SERVER_HOST }));
 
 /**
+ * A probe's `adaptive` table: the interval speeds up while the series is volatile and slows
+ * down while it is calm, between `min` and `max` (see `core/adaptive_interval.ts`); the probe
+ * starts at its `interval`, brought within the bounds. `window` (results per decision,
+ * default 10), `loss` (share of lost probes that makes it volatile, default 0.05) and `jitter`
+ * (IPDV over the mean value that makes it volatile, default 0.25) tune it.
+ *
+ * @example Between 200 ms and 5 s
+ * ```ts
+ * import { adaptiveSchema } from "./recipe_schema.ts";
+ * console.log(adaptiveSchema.parse({ min: "200ms", max: "5s" }));
+ * // { min: 200, max: 5000, window: 10, loss: 0.05, jitter: 0.25 }
+ * ```
+ */
+export const adaptiveSchema = z.strictObject({
+  min: durationSchema({ min: SHORTEST_PROBE_INTERVAL_MS }),
+  max: durationSchema({ min: SHORTEST_PROBE_INTERVAL_MS }),
+  window: z.number().int().min(2).max(10_000).default(10),
+  loss: z.number().gt(0).max(1).default(0.05),
+  jitter: z.number().gt(0).default(0.25),
+}).superRefine((adaptive, ctx) => {
+  if (adaptive.max < adaptive.min) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["max"],
+      message: `must be at least min (${formatDuration(adaptive.min)}), got ${
+        formatDuration(adaptive.max)
+      }`,
+    });
+  }
+}, { when: whenKeysValid("min", "max") });
+
+/**
  * One `[[probes]]` entry as written. `interval` and `timeout` stay `undefined` when absent;
  * `core/recipe.ts` fills them from the plugin.
  *
@@ -358,6 +390,7 @@ export const probeSchema = z.strictObject({
   interfaces: interfacesSchema.optional(),
   servers: serverNamesSchema.default([]),
   options: pluginOptionsSchema.default({}),
+  adaptive: adaptiveSchema.optional(),
 });
 
 /**
@@ -437,19 +470,80 @@ export const alertsSchema = z.strictObject({
 });
 
 /**
+ * Default `[store] raw_retention`: raw samples are kept 30 days, then compacted into the
+ * rollups.
+ *
+ * @example Thirty days
+ * ```ts
+ * import { DEFAULT_RAW_RETENTION_MS } from "./recipe_schema.ts";
+ * console.log(DEFAULT_RAW_RETENTION_MS / 86_400_000); // 30
+ * ```
+ */
+export const DEFAULT_RAW_RETENTION_MS = 30 * 86_400_000;
+
+/**
+ * Default `[store] rollup_retention`: per-minute rollups are kept 400 days (hour rollups are
+ * kept for good).
+ *
+ * @example Four hundred days
+ * ```ts
+ * import { DEFAULT_ROLLUP_RETENTION_MS } from "./recipe_schema.ts";
+ * console.log(DEFAULT_ROLLUP_RETENTION_MS / 86_400_000); // 400
+ * ```
+ */
+export const DEFAULT_ROLLUP_RETENTION_MS = 400 * 86_400_000;
+
+/** A retention: a duration, or `"forever"` (parsed to `Infinity`: nothing is deleted). */
+function retentionSchema(fallback: number) {
+  const duration = durationSchema();
+  return z.string({ error: durationTypeError }).transform((text, ctx) => {
+    if (text === "forever") return Number.POSITIVE_INFINITY;
+    const parsed = duration.safeParse(text);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) {
+      ctx.issues.push({ code: "custom", message: `${issue.message} (or "forever")`, input: text });
+    }
+    return z.NEVER;
+  }).default(fallback);
+}
+
+/**
  * The `[store]` table. A relative `path` resolves against the current directory (not the
  * recipe's folder), like any path given on the command line.
+ *
+ * `raw_retention` (default `"30d"`): raw samples older than this are deleted while the run
+ * goes, once rolled up into per-minute and per-hour summaries, which then answer queries,
+ * charts and reports over that period. `rollup_retention` (default `"400d"`, at least
+ * `raw_retention`): per-minute rollups older than this are deleted; per-hour ones are kept.
+ * Either can be `"forever"`.
  *
  * @example The defaults
  * ```ts
  * import { storeSchema } from "./recipe_schema.ts";
- * console.log(storeSchema.parse({})); // { path: "bufferbane.db", flush_interval: 1000 }
+ * console.log(storeSchema.parse({}));
+ * // { path: "bufferbane.db", flush_interval: 1000, raw_retention: 2592000000, rollup_retention: 34560000000 }
  * ```
  */
 export const storeSchema = z.strictObject({
   path: nonEmptyString.default("bufferbane.db"),
   flush_interval: durationSchema().default(1_000),
-});
+  raw_retention: retentionSchema(DEFAULT_RAW_RETENTION_MS),
+  rollup_retention: retentionSchema(DEFAULT_ROLLUP_RETENTION_MS),
+}).superRefine((store, ctx) => {
+  if (store.rollup_retention < store.raw_retention) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["rollup_retention"],
+      message: `must be at least raw_retention (${formatRetention(store.raw_retention)}), got ${
+        formatRetention(store.rollup_retention)
+      }: minute rollups would go before the samples they summarize`,
+    });
+  }
+}, { when: whenKeysValid("raw_retention", "rollup_retention") });
+
+function formatRetention(ms: number): string {
+  return Number.isFinite(ms) ? formatDuration(ms) : "forever";
+}
 
 /**
  * The `[report]` table. A relative `output_dir` resolves against the current directory.
@@ -622,7 +716,10 @@ export type RecipeAlerts = Omit<z.output<typeof alertsSchema>, "rules"> & {
  * @example The defaults
  * ```ts
  * import type { RecipeStore } from "./recipe_schema.ts";
- * const store: RecipeStore = { path: "bufferbane.db", flush_interval: 1000 };
+ * const store: RecipeStore = {
+ *   path: "bufferbane.db", flush_interval: 1000, raw_retention: 2_592_000_000,
+ *   rollup_retention: Infinity,
+ * };
  * ```
  */
 export type RecipeStore = z.output<typeof storeSchema>;

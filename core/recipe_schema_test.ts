@@ -153,7 +153,12 @@ Deno.test("alertRuleSchema checks thresholds even when another key is wrong", ()
 
 Deno.test("alertsSchema, storeSchema and reportSchema fill their defaults", () => {
   deepStrictEqual(alertsSchema.parse({}), { window: 60_000, rules: [] });
-  deepStrictEqual(storeSchema.parse({}), { path: "bufferbane.db", flush_interval: 1000 });
+  deepStrictEqual(storeSchema.parse({}), {
+    path: "bufferbane.db",
+    flush_interval: 1000,
+    raw_retention: 30 * 86_400_000,
+    rollup_retention: 400 * 86_400_000,
+  });
   deepStrictEqual(reportSchema.parse({}), {
     formats: [],
     output_dir: "reports",
@@ -172,7 +177,12 @@ Deno.test("recipeSchema needs only a name and rejects unknown keys", () => {
     probes: [],
     tests: [],
     alerts: { window: 60_000, rules: [] },
-    store: { path: "bufferbane.db", flush_interval: 1000 },
+    store: {
+      path: "bufferbane.db",
+      flush_interval: 1000,
+      raw_retention: 30 * 86_400_000,
+      rollup_retention: 400 * 86_400_000,
+    },
     report: { formats: [], output_dir: "reports", charts: [], on_finish: false },
   });
   const result = recipeSchema.safeParse({ name: "x", store: { pth: "x" } });

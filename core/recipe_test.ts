@@ -165,7 +165,12 @@ Deno.test("loadRecipe() returns every section with durations in ms and defaults 
       { metric: "resolve_time", stat: "avg", critical: 500, window: 120_000, min_samples: 3 },
     ],
   });
-  deepStrictEqual(recipe.store, { path: "/tmp/bufferbane-test.db", flush_interval: 5000 });
+  deepStrictEqual(recipe.store, {
+    path: "/tmp/bufferbane-test.db",
+    flush_interval: 5000,
+    raw_retention: 30 * 86_400_000,
+    rollup_retention: 400 * 86_400_000,
+  });
   deepStrictEqual(recipe.report, {
     formats: ["html", "md"],
     output_dir: "reports",
@@ -202,7 +207,12 @@ Deno.test("parseRecipe() fills defaults for a minimal recipe", async () => {
   }]);
   deepStrictEqual(recipe.tests, []);
   deepStrictEqual(recipe.alerts, { window: 60_000, rules: [] });
-  deepStrictEqual(recipe.store, { path: "bufferbane.db", flush_interval: 1000 });
+  deepStrictEqual(recipe.store, {
+    path: "bufferbane.db",
+    flush_interval: 1000,
+    raw_retention: 30 * 86_400_000,
+    rollup_retention: 400 * 86_400_000,
+  });
   deepStrictEqual(recipe.report, {
     formats: [],
     output_dir: "reports",
@@ -295,8 +305,57 @@ Deno.test("parseRecipe() rejects unknown keys at every level", async () => {
 
 Deno.test("parseRecipe() lists the known keys when no key is close", async () => {
   await assertProblems(lines('name = "x"', "[store]", 'zzzzzzzz = "x.db"'), [
-    "recipes/x.toml:3: store.zzzzzzzz: unknown key (known keys: path, flush_interval)",
+    "recipes/x.toml:3: store.zzzzzzzz: unknown key (known keys: path, flush_interval, " +
+    "raw_retention, rollup_retention)",
   ]);
+});
+
+Deno.test("parseRecipe() reads a probe's adaptive interval and checks its bounds at their line", async () => {
+  const { recipe } = await parse(
+    lines(
+      'name = "x"',
+      ...DNS_PROBE,
+      'interval = "1s"',
+      'adaptive = { min = "200ms", max = "5s", window = 6 }',
+    ),
+  );
+  ok(describeRecipe(recipe).some((line) => line.endsWith("every 1s (adaptive 200ms..5s)")));
+  deepStrictEqual(recipe.probes[0]!.adaptive, {
+    min: 200,
+    max: 5000,
+    window: 6,
+    loss: 0.05,
+    jitter: 0.25,
+  });
+  await assertProblems(
+    lines('name = "x"', ...DNS_PROBE, 'adaptive = { min = "5s", max = "1s" }'),
+    ["recipes/x.toml:5: probes[0].adaptive.max: must be at least min (5s), got 1s"],
+  );
+  await assertProblems(
+    lines('name = "x"', ...DNS_PROBE, 'adaptive = { min = "5ms", max = "1s", speed = 2 }'),
+    [
+      "recipes/x.toml:5: probes[0].adaptive.speed: unknown key (known keys: min, max, window, loss, jitter)",
+      'recipes/x.toml:5: probes[0].adaptive.min: must be at least 10ms for plugin "dns", got "5ms"',
+    ],
+  );
+});
+
+Deno.test("parseRecipe() reads retentions, 'forever' included, and rejects bad ones at their line", async () => {
+  const { recipe } = await parse(
+    lines('name = "x"', "[store]", 'raw_retention = "7d"', 'rollup_retention = "forever"'),
+  );
+  strictEqual(recipe.store.raw_retention, 7 * 86_400_000);
+  strictEqual(recipe.store.rollup_retention, Number.POSITIVE_INFINITY);
+  await assertProblems(lines('name = "x"', "[store]", 'raw_retention = "1x"'), [
+    'recipes/x.toml:3: store.raw_retention: invalid duration "1x" (or "forever")',
+  ]);
+  await assertProblems(
+    lines('name = "x"', "[store]", 'raw_retention = "30d"', 'rollup_retention = "1d"'),
+    [
+      "recipes/x.toml:4: store.rollup_retention: must be at least raw_retention (30d), got 1d: " +
+      "minute rollups would go before the samples they summarize",
+    ],
+  );
 });
 
 // --- values ------------------------------------------------------------------------------------
@@ -848,7 +907,7 @@ Deno.test("describeRecipe() summarizes every part of a recipe", async () => {
     "test bufferbloat: 2 interfaces x 1 server every 1h",
     "alert rtt p95 (udp-echo): warn above 50, critical above 100 over 30s",
     "alert resolve_time avg: critical above 500 over 2m",
-    "store: /tmp/bufferbane-test.db (flush every 5s)",
+    "store: /tmp/bufferbane-test.db (flush every 5s, raw samples kept 30d, minute rollups 400d)",
     "report: html, md in reports when the run ends",
   ]);
 });
@@ -861,7 +920,7 @@ Deno.test("describeRecipe() names the default route, a run until stopped and cus
     "recipe custom: runs until stopped (Ctrl-C)",
     "interfaces: default route",
     "probe counter: 1 interface (default route) every 1s",
-    "store: bufferbane.db (flush every 1s)",
+    "store: bufferbane.db (flush every 1s, raw samples kept 30d, minute rollups 400d)",
     `custom plugin: ${resolve(testdata, "../plugins/counter.ts")}`,
   ]);
 });

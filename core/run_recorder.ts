@@ -106,7 +106,7 @@ export class RunRecorder {
         severity: event.severity,
         seriesId: seriesId ?? null,
         message: event.message,
-        data: null,
+        data: event.data ?? null,
       });
     }
     this.#options.observer.onEvent?.(event);
@@ -156,6 +156,7 @@ export class RunRecorder {
       seq: sample.seq ?? null,
       reason: sample.reason ?? null,
       runId: this.#options.runId,
+      intervalMs: sample.interval ?? null,
     });
     this.#options.observer.onSample?.(state.label, sample);
     for (const transition of this.#options.alerts.observe(state.label, String(state.id), sample)) {

@@ -10,6 +10,8 @@ import { type RecordedSeries, seriesKey } from "./run_recorder.ts";
 import type { Schedule } from "./schedule.ts";
 import type { Store } from "../store/mod.ts";
 
+const HOUR_MS = 3_600_000;
+
 /** What {@linkcode buildRunSummary} needs. */
 export interface RunSummaryInput {
   /** Run id. */
@@ -59,15 +61,7 @@ export function buildRunSummary(input: RunSummaryInput): RunSummary {
     { p50: number | null; p95: number | null; p99: number | null }
   >();
   if (ids.length > 0) {
-    for (
-      const row of input.store.aggregate({
-        seriesIds: ids,
-        start: input.startedAt,
-        end: input.endedAt + 1,
-        bucketMs: input.endedAt + 1 - input.startedAt,
-        origin: input.startedAt,
-      })
-    ) {
+    for (const row of runPercentiles(input.store, ids, input.startedAt, input.endedAt + 1)) {
       percentiles.set(row.seriesId, { p50: row.p50, p95: row.p95, p99: row.p99 });
     }
   }
@@ -111,4 +105,22 @@ export function buildRunSummary(input: RunSummaryInput): RunSummary {
     notes: input.notes,
     droppedRows: input.droppedRows,
   };
+}
+
+/**
+ * Percentiles of each series over the run: exact from the raw samples, unless a run of
+ * months had its oldest raw samples compacted away (see `store/compact.ts`); then from the
+ * rollups over whole hours (within 1 %), so the summary still covers the whole run.
+ */
+function runPercentiles(store: Store, ids: number[], start: number, end: number) {
+  const compacted = store.db.prepare(
+    `SELECT max(compacted_until) AS until FROM rollup_marks
+     WHERE series_id IN (${ids.map(() => "?").join(", ")})`,
+  ).get(...ids) as { until: number | null } | undefined;
+  if ((compacted?.until ?? Number.NEGATIVE_INFINITY) <= start) {
+    return store.aggregate({ seriesIds: ids, start, end, bucketMs: end - start, origin: start });
+  }
+  const origin = Math.floor(start / HOUR_MS) * HOUR_MS;
+  const bucketMs = Math.ceil((end - origin) / HOUR_MS) * HOUR_MS;
+  return store.rollupAggregate({ seriesIds: ids, start, end, bucketMs, origin });
 }

@@ -18,6 +18,8 @@ import { RunRecorder } from "./run_recorder.ts";
 import { buildRunSummary } from "./run_summary.ts";
 import { TestLane } from "./test_lane.ts";
 import { Schedule } from "./schedule.ts";
+import { type ClockGap, ClockWatch, systemBoottime } from "./clock_watch.ts";
+import { formatDuration } from "./duration.ts";
 import { AlertEngine } from "./alerts.ts";
 import { describeInterfaces, resolveInterfaces } from "../interfaces/mod.ts";
 import { VERSION } from "./version.ts";
@@ -40,6 +42,29 @@ export interface RunOptions {
   handleSignals?: boolean;
   /** Delay before the first probe so that every series starts together, ms. Default: 100. */
   startDelay?: number;
+  /**
+   * Watches for clock jumps and suspends. Default: wall, monotonic and (on Linux with FFI
+   * allowed) boot-time clocks.
+   */
+  clock?: ClockWatch;
+}
+
+/** The event a clock gap is recorded as: the gap's kind, size and clocks in `data`. */
+function clockGapEvent(gap: ClockGap): RunEvent {
+  const size = formatDuration(Math.max(1, Math.round(Math.abs(gap.gapMs))));
+  const what = gap.kind === "suspend"
+    ? `the system was suspended for ${size}`
+    : gap.kind === "wall_jump"
+    ? `the wall clock jumped ${gap.gapMs < 0 ? "back" : "forward"} by ${size}`
+    : `probing stalled for ${size}`;
+  return {
+    timestamp: gap.wall,
+    kind: "clock_gap",
+    severity: "warn",
+    message: `Gap in the measurements: ${what}; probes in flight across it are discarded and ` +
+      `probing resumes on the clock as it is now`,
+    data: { ...gap, since: new Date(gap.lastWall).toISOString() },
+  };
 }
 
 type Cleanup = () => void | Promise<void>;
@@ -163,11 +188,13 @@ async function repeatTest(
   emit: (event: RunEvent) => void,
   lane: TestLane,
   rank: number,
+  clock: ClockWatch,
 ): Promise<void> {
   const schedule = new Schedule({
     start: atStart ? start : start + job.interval,
     interval: job.interval,
     lateTolerance: job.interval, // a test that overran its period starts at the next slot
+    clock,
   });
   for await (const slot of schedule.slots(signal)) {
     let turn;
@@ -228,6 +255,15 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
     let storeFailing = false;
     const writer = new BatchWriter(store, {
       flushInterval: recipe.store.flush_interval,
+      // Raw samples past their retention go once rolled up, a bounded batch per flush.
+      ...(Number.isFinite(recipe.store.raw_retention)
+        ? {
+          retention: {
+            rawMs: recipe.store.raw_retention,
+            minuteMs: recipe.store.rollup_retention,
+          },
+        }
+        : {}),
       onError: (error) => {
         if (storeFailing) return;
         storeFailing = true;
@@ -265,14 +301,19 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
     });
 
     const scheduleStart = startedAt + (options.startDelay ?? 100);
+    // One watch for the whole run: a clock jump or a suspend is one event, and every schedule
+    // re-anchors on it.
+    const clock = options.clock ?? new ClockWatch({ boottime: await systemBoottime() });
+    clock.onGap((gap) => emit(clockGapEvent(gap)));
     const schedules = new Map<Job, Schedule>();
     const running: Promise<unknown>[] = jobs.probes.map((job) => {
-      const schedule = new Schedule({ start: scheduleStart, interval: job.interval });
+      const schedule = new Schedule({ start: scheduleStart, interval: job.interval, clock });
       schedules.set(job, schedule);
       return driveProbe(job, recorder.sink, {
         signal: stop.signal,
         schedule,
         servers,
+        now: () => clock.wall(),
         log: pluginLog(job, emit),
       });
     });
@@ -289,6 +330,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
           emit,
           lane,
           rank,
+          clock,
         ),
       );
     }

@@ -13,8 +13,18 @@
  * precise sleep to {@linkcode Schedule.slots} (the udp-echo plugin uses a `timerfd`, see
  * `ffi/timer.ts`).
  *
+ * Changing pace: {@linkcode Schedule.setInterval} (adaptive intervals) re-anchors the grid at
+ * the last slot delivered, so the next slot comes one new interval after it; sequence numbers
+ * go on, and {@linkcode Schedule.intervalAt} tells which interval a slot was sent at.
+ *
+ * Clock jumps and suspends: after every wait the schedule asks its {@linkcode ClockWatch}. On a
+ * gap (a wall-clock step, a suspend, a stall) it re-anchors the grid on the clocks as they are
+ * now, the slots that fell into the gap are neither sent nor counted missed, and
+ * {@linkcode Schedule.fromBeforeGap} tells the driver which results were in flight across it.
+ *
  * @module
  */
+import { ClockWatch } from "./clock_watch.ts";
 
 /** Options for {@linkcode Schedule}. */
 export interface ScheduleOptions {
@@ -28,10 +38,19 @@ export interface ScheduleOptions {
    * one go out nearly together. Default: half the interval, at most 1 s.
    */
   lateTolerance?: number;
-  /** Wall clock, injectable for tests. Default: `Date.now`. */
+  /** Wall clock, injectable for tests. Default: the `clock` watch's, else `Date.now`. */
   now?: () => number;
-  /** Monotonic clock in ms, injectable for tests. Default: `performance.now`. */
+  /**
+   * Monotonic clock in ms, injectable for tests. Default: the `clock` watch's, else
+   * `performance.now`.
+   */
   monotonic?: () => number;
+  /**
+   * Watches for wall-clock jumps and suspends (see `clock_watch.ts`); one watch may serve
+   * every schedule of a run. Default: a watch of `now` and `monotonic`, without a boot-time
+   * clock (so a suspend shows as a wall jump).
+   */
+  clock?: ClockWatch;
   /**
    * Sleeps `ms` milliseconds (resolving early when the signal aborts); injectable for tests.
    * Default: {@linkcode timerSleep}.
@@ -138,13 +157,19 @@ export function timerSleep(ms: number, signal: AbortSignal): Promise<void> {
 export class Schedule {
   /** Wall-clock start, ms since the epoch. */
   readonly start: number;
-  /** Interval in ms. */
-  readonly interval: number;
-  /** Lateness beyond which a slot is skipped. */
-  readonly lateTolerance: number;
-  #monotonicStart: number;
+  #interval: number;
+  #fixedTolerance: number | undefined;
+  #now: () => number;
   #monotonic: () => number;
   #sleep: ScheduleSleep;
+  #clock: ClockWatch;
+  #clockGeneration: number;
+  /** The grid: slot k is due at anchor.monotonic + (k - anchor.seq) * interval. */
+  #anchor: { seq: number; monotonic: number; wall: number };
+  #lastDelivered: { seq: number; monotonic: number; wall: number } | undefined;
+  #intervals: { fromSeq: number; interval: number }[];
+  #gap: { seq: number; wall: number } | undefined;
+  #gaps = 0;
   #next = 0;
   #missed = 0;
   #delivered = 0;
@@ -152,16 +177,40 @@ export class Schedule {
   /** @param options See {@linkcode ScheduleOptions}. */
   constructor(options: ScheduleOptions) {
     if (!(options.interval > 0)) throw new RangeError(`invalid interval: ${options.interval}`);
-    const now = options.now ?? Date.now;
-    this.#monotonic = options.monotonic ?? (() => performance.now());
+    const given = options.clock;
+    this.#now = options.now ?? (given ? () => given.wall() : Date.now);
+    this.#monotonic = options.monotonic ??
+      (given ? () => given.monotonic() : () => performance.now());
     this.#sleep = options.sleep ?? timerSleep;
-    this.interval = options.interval;
-    this.lateTolerance = options.lateTolerance ?? Math.min(1000, options.interval / 2);
-    const wallNow = now();
+    this.#clock = options.clock ??
+      new ClockWatch({ wall: this.#now, monotonic: this.#monotonic, boottime: null });
+    this.#clockGeneration = this.#clock.generation;
+    this.#interval = options.interval;
+    this.#fixedTolerance = options.lateTolerance;
+    this.#intervals = [{ fromSeq: 0, interval: options.interval }];
+    const wallNow = this.#now();
     this.start = options.start ?? wallNow;
     // Map the wall-clock start onto the monotonic clock once; all later slots are computed
     // on the monotonic clock so wall-clock steps (NTP) cannot bunch or stretch probes.
-    this.#monotonicStart = this.#monotonic() + (this.start - wallNow);
+    this.#anchor = {
+      seq: 0,
+      monotonic: this.#monotonic() + (this.start - wallNow),
+      wall: this.start,
+    };
+    this.#clock.check();
+  }
+
+  /** @returns The interval in effect, ms. */
+  get interval(): number {
+    return this.#interval;
+  }
+
+  /**
+   * @returns Lateness beyond which a slot is skipped: as given, else half the interval in
+   * effect, at most 1 s.
+   */
+  get lateTolerance(): number {
+    return this.#fixedTolerance ?? Math.min(1000, this.#interval / 2);
   }
 
   /** Slots skipped because they could not be sent on time. */
@@ -179,6 +228,90 @@ export class Schedule {
     return this.#next;
   }
 
+  /** @returns Clock gaps this schedule re-anchored on. */
+  get gaps(): number {
+    return this.#gaps;
+  }
+
+  /** @returns The clock watch it asks. */
+  get clock(): ClockWatch {
+    return this.#clock;
+  }
+
+  /**
+   * Changes the interval from the next slot on: it comes `ms` after the last slot delivered
+   * (or, before any, when the next one was due). Slot numbers go on.
+   *
+   * @param ms The new interval, ms.
+   * @throws {RangeError} When `ms` is not above 0.
+   */
+  setInterval(ms: number): void {
+    if (!(ms > 0)) throw new RangeError(`invalid interval: ${ms}`);
+    if (ms === this.#interval) return;
+    const last = this.#lastDelivered;
+    if (last !== undefined && last.seq === this.#next - 1) {
+      this.#anchor = { ...last };
+    } else {
+      // Nothing delivered just before: the next slot keeps its time, the new pace follows it.
+      const monotonic = this.#due(this.#next);
+      const wall = this.#at(this.#next);
+      this.#anchor = { seq: this.#next - 1, monotonic: monotonic - ms, wall: wall - ms };
+    }
+    this.#interval = ms;
+    const fromSeq = this.#next;
+    const lastChange = this.#intervals.at(-1)!;
+    if (lastChange.fromSeq === fromSeq) lastChange.interval = ms;
+    else this.#intervals.push({ fromSeq, interval: ms });
+    if (this.#intervals.length > 256) this.#intervals.splice(0, this.#intervals.length - 256);
+  }
+
+  /**
+   * The interval a slot was (or will be) sent at.
+   *
+   * @param seq A slot number.
+   * @returns Its interval in ms (the oldest known for slots older than the 256 latest changes).
+   */
+  intervalAt(seq: number): number {
+    for (let i = this.#intervals.length - 1; i >= 0; i--) {
+      const change = this.#intervals[i]!;
+      if (change.fromSeq <= seq) return change.interval;
+    }
+    return this.#intervals[0]!.interval;
+  }
+
+  /**
+   * Asks the clock watch for a gap and re-anchors on one (also on a gap another schedule of
+   * the same watch found). The driver calls it when results come in; {@linkcode slots} after
+   * every wait.
+   *
+   * @param expected What was waited for, to spot a stall.
+   * @returns Whether the schedule re-anchored.
+   */
+  checkClock(expected?: { since: number; within: number }): boolean {
+    this.#clock.check(expected);
+    if (this.#clock.generation === this.#clockGeneration) return false;
+    this.#clockGeneration = this.#clock.generation;
+    const wall = this.#now();
+    this.#anchor = { seq: this.#next, monotonic: this.#monotonic(), wall };
+    this.#gap = { seq: this.#next, wall };
+    this.#gaps++;
+    return true;
+  }
+
+  /**
+   * Whether a result belongs to a probe sent before the latest clock gap (in flight across
+   * it): its round trip or loss would be bogus. Call {@linkcode checkClock} first.
+   *
+   * @param result The slot number, else the wall-clock time it was stamped with.
+   * @returns `true` when it should be discarded.
+   */
+  fromBeforeGap(result: { seq?: number | undefined; timestamp: number }): boolean {
+    const gap = this.#gap;
+    if (gap === undefined) return false;
+    if (result.seq !== undefined) return result.seq < gap.seq;
+    return result.timestamp < gap.wall || result.timestamp > this.#now() + 1000;
+  }
+
   /**
    * Yields slots at their planned times until `signal` aborts. Slots that are too late are
    * skipped and counted; the iterator then waits for the next slot in the future.
@@ -193,20 +326,23 @@ export class Schedule {
     options: SlotsOptions = {},
   ): AsyncGenerator<Slot> {
     const sleep = options.sleep ?? this.#sleep;
+    this.checkClock();
     while (!signal.aborted) {
-      const due = this.#monotonicStart + this.#next * this.interval;
-      const wait = due - this.#monotonic();
+      const due = this.#due(this.#next);
+      const before = this.#monotonic();
+      const wait = due - before;
       if (wait > 0) {
         await sleep(wait, signal);
         if (signal.aborted) return;
+        this.checkClock({ since: before, within: wait });
         continue; // re-check: timers may fire early
       }
       const late = -wait;
       if (late > this.lateTolerance) {
-        const behind = Math.floor(late / this.interval);
+        const behind = Math.floor(late / this.#interval);
         // Skip every slot whose time has passed beyond tolerance; keep the newest one if it
         // is still within tolerance.
-        const lateOfNewest = late - behind * this.interval;
+        const lateOfNewest = late - behind * this.#interval;
         const skip = lateOfNewest <= this.lateTolerance ? behind : behind + 1;
         const first = this.#next;
         this.#next += skip;
@@ -216,7 +352,17 @@ export class Schedule {
       }
       const seq = this.#next++;
       this.#delivered++;
-      yield { seq, at: this.start + seq * this.interval, late };
+      const at = this.#at(seq);
+      this.#lastDelivered = { seq, monotonic: due, wall: at };
+      yield { seq, at, late };
     }
+  }
+
+  #due(seq: number): number {
+    return this.#anchor.monotonic + (seq - this.#anchor.seq) * this.#interval;
+  }
+
+  #at(seq: number): number {
+    return this.#anchor.wall + (seq - this.#anchor.seq) * this.#interval;
   }
 }

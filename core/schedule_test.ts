@@ -132,3 +132,93 @@ Deno.test("Schedule delivers a slot up to half an interval late, and skips it be
   assertEquals(delivered.map((d) => Number(d.late.toFixed(2))), [0, 0.5, 0.25, 0.05, 0]);
   assertEquals(schedule.missed, 1);
 });
+
+Deno.test("Schedule.setInterval() changes pace from the last slot on and remembers each slot's interval", async () => {
+  const clock = fakeClock();
+  const schedule = new Schedule({ interval: 100, ...clock });
+  const first = await take(schedule, 3); // 0, 100, 200
+  schedule.setInterval(40);
+  const faster = await take(schedule, 3); // 240, 280, 320
+  schedule.setInterval(250);
+  const slower = await take(schedule, 2); // 570, 820
+  assertEquals(
+    [...first, ...faster, ...slower].map((s) => s.at - 1_000_000),
+    [0, 100, 200, 240, 280, 320, 570, 820],
+  );
+  assertEquals([...first, ...faster, ...slower].map((s) => s.seq), [0, 1, 2, 3, 4, 5, 6, 7]);
+  assertEquals([0, 2, 3, 5, 6, 7].map((seq) => schedule.intervalAt(seq)), [
+    100,
+    100,
+    40,
+    40,
+    250,
+    250,
+  ]);
+  assertEquals(schedule.interval, 250);
+  assertEquals(schedule.lateTolerance, 125);
+  assertEquals(schedule.missed, 0);
+});
+
+/** Fake wall, monotonic and boot-time clocks shared by a watch and a schedule. */
+function gapClock() {
+  let mono = 0;
+  let wall = 1_000_000;
+  let boot = 0;
+  return {
+    wall: () => wall,
+    monotonic: () => mono,
+    boottime: () => boot,
+    sleep: (ms: number) => {
+      mono += ms;
+      wall += ms;
+      boot += ms;
+      return Promise.resolve();
+    },
+    suspend(ms: number) {
+      wall += ms;
+      boot += ms;
+    },
+    stepWall(ms: number) {
+      wall += ms;
+    },
+  };
+}
+
+Deno.test("Schedule re-anchors on a suspend: no burst, slots on the new wall clock, in-flight results flagged", async () => {
+  const { ClockWatch } = await import("./clock_watch.ts");
+  const clock = gapClock();
+  const watch = new ClockWatch(clock);
+  const schedule = new Schedule({ interval: 100, clock: watch, sleep: clock.sleep });
+  const before = await take(schedule, 3); // at 1_000_000, +100, +200
+  clock.suspend(600_000);
+  const after = await take(schedule, 3);
+  assertEquals(before.map((s) => s.at), [1_000_000, 1_000_100, 1_000_200]);
+  // Slot 3 was due at +300 on the monotonic clock, which stood still: it is sent once the
+  // gap is seen, stamped on the wall clock as it is now; then 100 ms apart.
+  assertEquals(after.map((s) => s.seq), [3, 4, 5]);
+  const resumed = after[0]!.at;
+  assertOk(resumed >= 1_600_200, `${resumed}`);
+  assertEquals(after.map((s) => s.at - resumed), [0, 100, 200]);
+  assertEquals([schedule.gaps, schedule.missed, watch.gaps[0]?.kind], [1, 0, "suspend"]);
+  assertOk(schedule.fromBeforeGap({ seq: 2, timestamp: 1_000_200 }));
+  assertOk(!schedule.fromBeforeGap({ seq: 3, timestamp: resumed }));
+  assertOk(schedule.fromBeforeGap({ timestamp: 1_000_200 })); // no seq: stamped before
+  assertOk(!schedule.fromBeforeGap({ timestamp: resumed + 1 }));
+});
+
+Deno.test("Schedule re-anchors on a wall clock stepped back; every schedule of the watch does", async () => {
+  const { ClockWatch } = await import("./clock_watch.ts");
+  const clock = gapClock();
+  const watch = new ClockWatch(clock);
+  const a = new Schedule({ interval: 100, clock: watch, sleep: clock.sleep });
+  const b = new Schedule({ interval: 100, clock: watch, sleep: clock.sleep });
+  await take(a, 2);
+  clock.stepWall(-3_600_000);
+  const [slot] = await take(a, 1);
+  assertOk(Math.abs(slot!.at - clock.wall()) <= 100, `${slot!.at} vs ${clock.wall()}`);
+  // b has not waited since, yet it takes the gap from the shared watch.
+  assertOk(b.checkClock());
+  assertEquals([a.gaps, b.gaps, watch.generation], [1, 1, 1]);
+  // A result stamped on the old clock (an hour ahead now) is from before the gap.
+  assertOk(b.fromBeforeGap({ timestamp: clock.wall() + 3_599_000 }));
+});

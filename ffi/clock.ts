@@ -29,6 +29,26 @@ export function realtimeNs(): bigint {
 }
 
 /**
+ * `clock_gettime(CLOCK_BOOTTIME)` in milliseconds: a monotonic clock that keeps counting while
+ * the system is suspended (`CLOCK_MONOTONIC`, behind `performance.now()`, stops). The gap
+ * between the two tells a suspend from a wall-clock step (see `core/clock_watch.ts`).
+ *
+ * @returns Milliseconds since boot, suspended time included.
+ *
+ * @example Never behind the monotonic clock's pace
+ * ```ts ignore
+ * import { boottimeMs } from "./clock.ts";
+ * const a = boottimeMs();
+ * console.log(boottimeMs() >= a); // true
+ * ```
+ */
+export function boottimeMs(): number {
+  timespec ??= allocate(16);
+  libc().clock_gettime(CLOCK.BOOTTIME, timespec);
+  return nsToMs(decodeTimespec(timespec));
+}
+
+/**
  * Nanoseconds to milliseconds as a float (exact to the nanosecond for durations; epoch
  * times keep microsecond precision).
  *

@@ -313,7 +313,8 @@ export const FCNTL = {
 } as const;
 
 /**
- * Clocks for `clock_gettime` (`CLOCK_*`).
+ * Clocks for `clock_gettime` (`CLOCK_*`). `BOOTTIME` is `MONOTONIC` plus the time the system
+ * was suspended.
  *
  * @example The clock of kernel timestamps
  * ```ts
@@ -321,7 +322,7 @@ export const FCNTL = {
  * console.log(CLOCK.REALTIME); // 0
  * ```
  */
-export const CLOCK = { REALTIME: 0, MONOTONIC: 1 } as const;
+export const CLOCK = { REALTIME: 0, MONOTONIC: 1, BOOTTIME: 7 } as const;
 
 /**
  * `shutdown` directions (`SHUT_*`).

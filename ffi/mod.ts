@@ -17,7 +17,7 @@
  *
  * @module
  */
-export { elapsedMs, nsToMs, realtimeNs } from "./clock.ts";
+export { boottimeMs, elapsedMs, nsToMs, realtimeNs } from "./clock.ts";
 export {
   checkTos,
   DSCP_MAX,

@@ -31,6 +31,13 @@ const CACHE_KIB = 16_384;
 
 const SIDE_FILES = ["", "-wal", "-shm", "-journal"];
 
+/** Size the WAL file is truncated to after a checkpoint, in bytes. */
+const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
+
+function hasTables(db: DatabaseSync): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_schema LIMIT 1").get() !== undefined;
+}
+
 /**
  * Opens (and for writing, creates and migrates) the database at `path`.
  *
@@ -63,7 +70,13 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Databa
         return openDatabase(path, options);
       }
     } else {
+      // A new file gives freed pages back to the file system on compaction (see compact.ts);
+      // an existing one keeps its mode (switching it needs a full VACUUM).
+      if (schemaVersion(db) === 0 && !hasTables(db)) db.exec("PRAGMA auto_vacuum = INCREMENTAL");
       db.exec("PRAGMA journal_mode = WAL");
+      // Truncate the WAL after a checkpoint beyond this size, so a burst does not leave a big
+      // WAL file behind for the life of the process.
+      db.exec(`PRAGMA journal_size_limit = ${WAL_LIMIT_BYTES}`);
       db.exec("PRAGMA synchronous = NORMAL");
       migrate(db, { path, migrations: options.migrations ?? MIGRATIONS });
     }

@@ -25,7 +25,7 @@ export type RunRow = {
 };
 
 /**
- * Writes one sample's seven INSERT parameters into `args` at `offset`.
+ * Writes one sample's eight INSERT parameters into `args` at `offset`.
  *
  * @param args The parameter array of a (multi-row) INSERT.
  * @param offset Where this row's parameters start.
@@ -39,6 +39,7 @@ export function fillSample(args: SQLInputValue[], offset: number, row: SampleRow
   args[offset + 4] = row.seq ?? null;
   args[offset + 5] = row.reason ?? null;
   args[offset + 6] = row.runId;
+  args[offset + 7] = row.intervalMs ?? null;
 }
 
 /**

@@ -15,6 +15,7 @@ export type ScannedRow = [
   seq: number | null,
   reason: string | null,
   runId: number,
+  intervalMs: number | null,
 ];
 
 /** Start of a range left open: earlier than any sample. */
@@ -40,8 +41,11 @@ export class RangeScanner {
    * (aggregates need only ts, value and status; fewer columns read faster). Rows then hold
    * only those entries.
    */
-  constructor(db: DatabaseSync, columns: 3 | 6 = 6) {
-    const names = ["ts", "value", "status", "seq", "reason", "run_id"].slice(0, columns);
+  constructor(db: DatabaseSync, columns: 3 | 6 | 7 = 6) {
+    const names = ["ts", "value", "status", "seq", "reason", "run_id", "interval_ms"].slice(
+      0,
+      columns,
+    );
     const select = `SELECT ${names.join(", ")} FROM samples`;
     this.#window = db.prepare(
       `${select} WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts, rowid LIMIT ?`,

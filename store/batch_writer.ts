@@ -2,8 +2,9 @@
  * Buffers samples, events and test results in memory and writes them in one transaction per
  * flush (by default once a second). A failed write loses nothing and throws nothing: the rows
  * stay buffered, the failure is reported once through `onError`, and the next flush retries.
- * About once a minute a flush also brings the store's rollups up to date, a bounded amount of
- * work at a time.
+ * As samples arrive, the flush after a minute closes (in the samples' own time) brings the
+ * store's rollups up to date, a bounded amount of work at a time; with a retention, flushes
+ * also compact the store now and then (see `compact.ts`), again a bounded batch at a time.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { RowQueue } from "./_row_queue.ts";
 import { checkSample, prepareEvent, prepareTestResult } from "./_rows.ts";
 import { storeWriteError } from "./_write_error.ts";
 import type { Store } from "./store.ts";
+import { floorTo, MINUTE_MS } from "./_time_grid.ts";
 import type { EventRow, SampleRow, TestResultRow } from "./types.ts";
 
 /**
@@ -54,15 +56,90 @@ export interface BatchWriterOptions {
    */
   onRecovered?: (written: number) => void;
   /**
-   * Milliseconds between rollup refreshes ({@linkcode Store.refreshRollups}), each done after
-   * a successful flush and limited to {@linkcode ROLLUP_ROWS_PER_FLUSH} raw rows; while the
-   * rollups lag behind (a store recorded by an older bufferbane), every flush goes on with
-   * the next slice. `0` turns refreshes off.
+   * Longest time in milliseconds between rollup refreshes ({@linkcode Store.refreshRollups}),
+   * each done after a successful flush and limited to {@linkcode ROLLUP_ROWS_PER_FLUSH} raw
+   * rows. A refresh also follows every flush that closes a minute of sample time (its newest
+   * sample is a grace period past a minute not rolled up yet), so rollups keep up with the
+   * samples; while they lag behind (a store recorded by an older bufferbane), every flush
+   * goes on with the next slice. `0` turns refreshes off.
    *
    * @default {60_000}
    */
   rollupInterval?: number;
+  /**
+   * Shortest time in milliseconds between two rollup refreshes, whatever triggers them (at
+   * most `rollupInterval`): a burst of writes (a replay, a store catching up) rolls up in
+   * slices instead of after every flush, and ingest keeps its pace. A recorder flushing every
+   * second thus has each minute rolled up within this long after it closes. `0` refreshes
+   * after every flush that calls for it (an accelerated replay on a simulated clock).
+   *
+   * @default {5_000}
+   */
+  rollupSpacing?: number;
+  /**
+   * The current time, ms since the epoch: a series that goes quiet has its last minutes
+   * rolled up once this clock is a grace period past them, and retention is measured on it
+   * (unless `retention.now` says otherwise). An accelerated replay passes its own.
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
+  /**
+   * Compaction while recording: raw samples older than the retention are deleted once rolled
+   * up (see {@linkcode Store.compact}). Left out, nothing is deleted.
+   *
+   * @default {undefined}
+   */
+  retention?: WriterRetention;
 }
+
+/**
+ * Retention a {@linkcode BatchWriter} applies as it writes.
+ *
+ * @example Thirty days of raw samples, checked every ten minutes
+ * ```ts
+ * import type { WriterRetention } from "./batch_writer.ts";
+ * const retention: WriterRetention = { rawMs: 30 * 86_400_000, everyMs: 600_000 };
+ * ```
+ */
+export interface WriterRetention {
+  /** Raw samples older than this (ms) are deleted once rolled up. */
+  rawMs: number;
+  /**
+   * Minute rollups older than this (ms) are deleted; hour rollups stay.
+   *
+   * @default {Infinity}
+   */
+  minuteMs?: number;
+  /**
+   * Longest time between compactions, in ms of the retention clock (`now`); while a
+   * compaction is left unfinished, every flush goes on with the next batch.
+   *
+   * @default {600_000}
+   */
+  everyMs?: number;
+  /**
+   * The clock retention is measured on (ms since the epoch).
+   *
+   * @default {the writer's `now`}
+   */
+  now?: () => number;
+}
+
+/**
+ * Most rows one flush deletes while compacting, so a recorder that starts on a store holding
+ * months past their retention keeps probing on time.
+ *
+ * @example The budget
+ * ```ts
+ * import { COMPACT_ROWS_PER_FLUSH } from "./batch_writer.ts";
+ * console.log(COMPACT_ROWS_PER_FLUSH); // 20000
+ * ```
+ */
+export const COMPACT_ROWS_PER_FLUSH = 20_000;
+
+/** Grace of the rollup refresh: a minute is closed once samples are this far past its end. */
+const ROLLUP_GRACE_MS = 60_000;
 
 /**
  * Most raw rows one flush rolls up (a few hundred milliseconds of work at most), so a
@@ -116,8 +193,16 @@ export class BatchWriter {
   #dropped = 0;
   #written = 0;
   #rollupInterval: number;
-  #lastRollup = performance.now();
+  #rollupSpacing: number;
+  #lastRollup = Number.NEGATIVE_INFINITY;
   #rollupsBehind = false;
+  #rolledMinute = Number.NEGATIVE_INFINITY;
+  #newestTs = Number.NEGATIVE_INFINITY;
+  #retention: Required<WriterRetention> | undefined;
+  #lastCompaction = Number.NEGATIVE_INFINITY;
+  #compactionBehind = false;
+  #compactions = 0;
+  #now: () => number;
 
   /**
    * @param store The store to write to; it must stay open until {@linkcode close}.
@@ -132,6 +217,16 @@ export class BatchWriter {
       ((error) => console.error(`bufferbane: ${describeError(error)}`));
     this.#onRecovered = options.onRecovered;
     this.#rollupInterval = rollupInterval;
+    this.#now = options.now ?? Date.now;
+    this.#rollupSpacing = Math.min(options.rollupSpacing ?? 5_000, rollupInterval);
+    if (options.retention !== undefined) {
+      const { rawMs, minuteMs = Number.POSITIVE_INFINITY, everyMs = 600_000 } = options.retention;
+      if (!(rawMs > 0)) throw new RangeError(`Raw retention "${rawMs}" is not above 0`);
+      if (!(minuteMs >= rawMs)) {
+        throw new RangeError(`Rollup retention "${minuteMs}" is below the raw retention`);
+      }
+      this.#retention = { rawMs, minuteMs, everyMs, now: options.retention.now ?? this.#now };
+    }
     if (flushInterval > 0) {
       const timer = setInterval(() => this.flush(), flushInterval);
       Deno.unrefTimer(timer);
@@ -152,6 +247,11 @@ export class BatchWriter {
   /** @returns Rows written so far. */
   get written(): number {
     return this.#written;
+  }
+
+  /** @returns Compaction batches run so far. */
+  get compactions(): number {
+    return this.#compactions;
   }
 
   /** @returns Whether the last flush failed. */
@@ -249,7 +349,9 @@ export class BatchWriter {
       this.#failing = false;
       this.#callback(() => this.#onRecovered?.(written));
     }
+    for (const row of samples) if (row.ts > this.#newestTs) this.#newestTs = row.ts;
     if (samples.length > 0) this.#refreshRollups();
+    this.#compact();
     return true;
   }
 
@@ -269,13 +371,41 @@ export class BatchWriter {
   #refreshRollups(): void {
     if (this.#rollupInterval <= 0) return;
     const now = performance.now();
-    if (!this.#rollupsBehind && now - this.#lastRollup < this.#rollupInterval) return;
+    const since = now - this.#lastRollup;
+    if (since < this.#rollupSpacing) return;
+    const closed = floorTo(this.#newestTs - ROLLUP_GRACE_MS, MINUTE_MS);
+    const minuteClosed = closed > this.#rolledMinute;
+    if (!this.#rollupsBehind && !minuteClosed && since < this.#rollupInterval) return;
     this.#lastRollup = now;
+    this.#rolledMinute = closed;
     try {
-      this.#rollupsBehind = !this.#store.refreshRollups({ maxRows: ROLLUP_ROWS_PER_FLUSH }).done;
+      this.#rollupsBehind = !this.#store.refreshRollups({
+        maxRows: ROLLUP_ROWS_PER_FLUSH,
+        now: this.#now(),
+      }).done;
     } catch {
       // Rollups are a cache that queries do without; the next flush reports a failing store.
       this.#rollupsBehind = false;
+    }
+  }
+
+  #compact(): void {
+    const retention = this.#retention;
+    if (retention === undefined) return;
+    const now = retention.now();
+    if (!this.#compactionBehind && now - this.#lastCompaction < retention.everyMs) return;
+    this.#lastCompaction = now;
+    try {
+      this.#compactions++;
+      this.#compactionBehind = !this.#store.compact({
+        rawRetentionMs: retention.rawMs,
+        minuteRetentionMs: retention.minuteMs,
+        now,
+        maxRows: COMPACT_ROWS_PER_FLUSH,
+      }).done;
+    } catch {
+      // Compaction only saves space; the next flush reports a failing store.
+      this.#compactionBehind = false;
     }
   }
 

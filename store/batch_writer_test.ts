@@ -264,7 +264,7 @@ Deno.test("BatchWriter refreshes rollups after flushes, a budget at a time, unti
     (store.db.prepare("SELECT rolled_until FROM rollup_marks").get() as
       | { rolled_until: number }
       | undefined)?.rolled_until ?? 0;
-  const writer = new BatchWriter(store, { flushInterval: 0, rollupInterval: 1 });
+  const writer = new BatchWriter(store, { flushInterval: 0, rollupInterval: 1, now: () => 0 });
   await new Promise((resolve) => setTimeout(resolve, 5));
   const marks: number[] = [];
   for (let i = 0; i < 4; i++) {

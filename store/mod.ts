@@ -27,11 +27,27 @@
  * @module
  */
 export { Store, type StoreOptions, type WriteBatch } from "./store.ts";
-export { BatchWriter, type BatchWriterOptions, ROLLUP_ROWS_PER_FLUSH } from "./batch_writer.ts";
+export {
+  BatchWriter,
+  type BatchWriterOptions,
+  COMPACT_ROWS_PER_FLUSH,
+  ROLLUP_ROWS_PER_FLUSH,
+  type WriterRetention,
+} from "./batch_writer.ts";
 export { aggregateSamples } from "./aggregate.ts";
 export { exportSamples } from "./export.ts";
 export { rollupAggregate, rollupHistogram } from "./rollup_query.ts";
 export { refreshRollups } from "./rollup_refresh.ts";
+export { type CompactOptions, type CompactResult, compactStore } from "./compact.ts";
+export {
+  periodStart,
+  type SeriesTrend,
+  type TargetAvailability,
+  type TrendOptions,
+  type TrendPeriod,
+  type TrendPeriodKind,
+  trendSummary,
+} from "./trends.ts";
 export {
   isProcessAlive,
   type RecoveredRun,

@@ -20,6 +20,13 @@ import { OPEN_END, RangeScanner, returnArrays } from "./_scan_range.ts";
 import { floorTo, HOUR_MS, MINUTE_MS } from "./_time_grid.ts";
 import type { RefreshRollupsOptions, RefreshRollupsResult } from "./types.ts";
 
+/**
+ * The statements of each connection's refreshes, prepared once: a recorder refreshes every
+ * minute for months, and statements prepared anew each time hold native memory until the
+ * garbage collector finalizes them, which it does not hurry to (it does not see that memory).
+ */
+const rollers = new WeakMap<DatabaseSync, Roller>();
+
 /** Longest stretch rolled up in one transaction (less when the data ends sooner). */
 const WINDOW_MS = 6 * HOUR_MS;
 
@@ -60,15 +67,18 @@ export function refreshRollups(
   if (!(graceMs >= 0) || !Number.isFinite(graceMs)) {
     throw new RangeError(`Grace period "${graceMs}" is not a finite number of ms >= 0`);
   }
-  const roller = new Roller(db);
+  let roller = rollers.get(db);
+  if (roller === undefined) {
+    roller = new Roller(db);
+    rollers.set(db, roller);
+  }
   const result: RefreshRollupsResult = { rowsRead: 0, minutes: 0, hours: 0, done: true };
-  const seriesIds = options.seriesIds ??
-    (db.prepare("SELECT id FROM series ORDER BY id").all() as { id: number }[]).map((r) => r.id);
+  const seriesIds = options.seriesIds ?? roller.seriesIds();
   for (const seriesId of seriesIds) {
     for (;;) {
       db.exec("BEGIN IMMEDIATE");
       try {
-        const window = roller.nextWindow(seriesId, graceMs, until);
+        const window = roller.nextWindow(seriesId, graceMs, until, options.now);
         if (window !== undefined && result.rowsRead >= maxRows) result.done = false;
         else if (window !== undefined) roller.roll(seriesId, window.from, window.to, result);
         db.exec("COMMIT");
@@ -94,8 +104,10 @@ class Roller {
   #minutes: StatementSync;
   #setMark: StatementSync;
   #summary = new RollupSummary(false);
+  #series: StatementSync;
 
   constructor(db: DatabaseSync) {
+    this.#series = db.prepare("SELECT id FROM series ORDER BY id");
     this.#scanner = new RangeScanner(db, 3);
     this.#mark = db.prepare("SELECT rolled_until FROM rollup_marks WHERE series_id = ?");
     this.#firstTs = db.prepare(
@@ -124,6 +136,11 @@ class Roller {
     );
   }
 
+  /** @returns Every series id, ascending. */
+  seriesIds(): number[] {
+    return (this.#series.all() as { id: number }[]).map((r) => r.id);
+  }
+
   /**
    * The next stretch `[from, to)` of whole minutes to roll up, or `undefined` when the
    * series is done. Windows end on whole hours (but the last), and jump over gaps.
@@ -132,13 +149,22 @@ class Roller {
     seriesId: number,
     graceMs: number,
     until: number,
+    now: number | undefined,
   ): { from: number; to: number } | undefined {
     const last = this.#ts(this.#lastTs, seriesId);
     if (last === undefined) return undefined;
     const marked = this.#ts(this.#mark, seriesId);
     const next = this.#ts(this.#firstTs, seriesId, marked ?? Number.MIN_SAFE_INTEGER);
     const from = marked ?? floorTo(next ?? last, MINUTE_MS);
-    const limit = Math.min(floorTo(last - graceMs, MINUTE_MS), floorTo(until, MINUTE_MS));
+    let closed = floorTo(last - graceMs, MINUTE_MS);
+    if (now !== undefined) {
+      // A quiet series: its minutes close on the clock, up to the end of its last sample's.
+      closed = Math.max(
+        closed,
+        Math.min(floorTo(now - graceMs, MINUTE_MS), floorTo(last, MINUTE_MS) + MINUTE_MS),
+      );
+    }
+    const limit = Math.min(closed, floorTo(until, MINUTE_MS));
     if (limit <= from) return undefined;
     const resume = next === undefined ? from : Math.max(from, floorTo(next, MINUTE_MS));
     return { from, to: Math.min(limit, floorTo(resume, HOUR_MS) + WINDOW_MS) };

@@ -97,6 +97,17 @@
  *                                               write of an earlier sample moves it back
  * ```
  *
+ * Version 3 is for running for months: the probe interval in effect on each sample (adaptive
+ * intervals change it during a run), and how far each series' raw samples were compacted away
+ * (see `compact.ts`: raw samples older than the retention are deleted once rolled up; the
+ * rollups then stand for them).
+ *
+ * ```text
+ * samples.interval_ms         INTEGER         the probe interval in effect, ms; NULL when unknown
+ * rollup_marks.compacted_until INTEGER        ms, a whole minute: every raw sample before it was
+ *                                             deleted after being rolled up; NULL = none
+ * ```
+ *
  * Foreign keys are declared for readers of the schema but not enforced (`PRAGMA
  * foreign_keys` stays off), which keeps ingest fast.
  *
@@ -229,6 +240,15 @@ CREATE TABLE rollup_marks (
   series_id INTEGER PRIMARY KEY REFERENCES series (id),
   rolled_until INTEGER NOT NULL
 );
+`,
+  },
+  {
+    version: 3,
+    description: "Add samples.interval_ms and rollup_marks.compacted_until: adaptive intervals, " +
+      "compaction",
+    sql: `
+ALTER TABLE samples ADD COLUMN interval_ms INTEGER;
+ALTER TABLE rollup_marks ADD COLUMN compacted_until INTEGER;
 `,
   },
 ];

@@ -21,6 +21,7 @@ import { OPEN_END, OPEN_START, RangeScanner } from "./_scan_range.ts";
 import { seriesWhere } from "./_series_filter.ts";
 import { floorTo, MINUTE_MS } from "./_time_grid.ts";
 import { aggregateSamples } from "./aggregate.ts";
+import { type CompactOptions, type CompactResult, compactStore } from "./compact.ts";
 import { exportSamples } from "./export.ts";
 import { type RecoveredRun, recoverInterruptedRuns } from "./recover.ts";
 import { rollupAggregate, rollupHistogram } from "./rollup_query.ts";
@@ -109,9 +110,9 @@ export interface WriteBatch {
  * far faster ingest.
  */
 const SAMPLE_CHUNKS = [256, 64, 16, 4, 1] as const;
-const SAMPLE_COLUMNS = 7;
-const INSERT_SAMPLES = "INSERT INTO samples (series_id, ts, value, status, seq, reason, run_id) " +
-  "VALUES ";
+const SAMPLE_COLUMNS = 8;
+const INSERT_SAMPLES =
+  "INSERT INTO samples (series_id, ts, value, status, seq, reason, run_id, interval_ms) VALUES ";
 
 /**
  * A bufferbane store. Open it with {@linkcode Store.open}; write with the `insert*` methods
@@ -510,14 +511,22 @@ export class Store {
    * ```
    */
   rawRange(query: RangeQuery): RawSample[] {
-    const scanner = new RangeScanner(this.db);
+    const scanner = new RangeScanner(this.db, 7);
     const out: RawSample[] = [];
     const start = query.start ?? OPEN_START;
     const end = query.end ?? OPEN_END;
     for (const seriesId of [...new Set(query.seriesIds)].sort((a, b) => a - b)) {
       for (const rows of scanner.chunks(seriesId, start, end)) {
-        for (const [ts, value, status, seq, reason] of rows) {
-          out.push({ seriesId, ts, value, status: sampleStatusFromCode(status), seq, reason });
+        for (const [ts, value, status, seq, reason, _runId, intervalMs] of rows) {
+          out.push({
+            seriesId,
+            ts,
+            value,
+            status: sampleStatusFromCode(status),
+            seq,
+            reason,
+            intervalMs,
+          });
         }
       }
     }
@@ -638,6 +647,45 @@ export class Store {
   refreshRollups(options: RefreshRollupsOptions = {}): RefreshRollupsResult {
     try {
       return refreshRollups(this.db, options);
+    } catch (error) {
+      if (error instanceof RangeError) throw error;
+      throw storeWriteError(this.path, error);
+    }
+  }
+
+  /**
+   * Deletes raw samples older than the raw retention once they are rolled up, and minute
+   * rollups older than the rollup retention once their hours are; folds late samples into
+   * their rollups; hands freed pages back (see {@linkcode compactStore}). Queries over
+   * compacted periods then read the rollups. A {@linkcode BatchWriter} given a retention
+   * calls it as the run goes.
+   *
+   * @param options Retentions, clock, row budget, series.
+   * @returns What was deleted, folded and reclaimed.
+   * @throws {RangeError} When a retention is invalid.
+   * @throws {BufferbaneError} `STORE_WRITE` when a write fails (what was finished is kept).
+   *
+   * @example Compacting everything older than a minute
+   * ```ts
+   * import { Store } from "./store.ts";
+   * const store = Store.open(":memory:");
+   * const runId = store.startRun({
+   *   startedAt: 0, recipeName: "demo", recipeText: "", effectiveRecipe: {}, toolVersion: "0.1.0",
+   * });
+   * const seriesId = store.seriesId({
+   *   plugin: "ping", target: "a", interface: "", server: "", metric: "rtt", unit: "ms",
+   * });
+   * store.insertSamples(Array.from({ length: 600 }, (_, i) => ({
+   *   seriesId, ts: i * 1000, value: 12, status: "ok" as const, runId,
+   * })));
+   * store.refreshRollups();
+   * console.log(store.compact({ rawRetentionMs: 60_000, now: 600_000 }).deletedSamples); // 480
+   * store.close();
+   * ```
+   */
+  compact(options: CompactOptions): CompactResult {
+    try {
+      return compactStore(this.db, options);
     } catch (error) {
       if (error instanceof RangeError) throw error;
       throw storeWriteError(this.path, error);
@@ -811,7 +859,7 @@ export class Store {
     for (const size of SAMPLE_CHUNKS) {
       if (rows.length - next < size) continue;
       const insert = this.#statement(
-        INSERT_SAMPLES + Array(size).fill("(?, ?, ?, ?, ?, ?, ?)").join(", "),
+        INSERT_SAMPLES + Array(size).fill("(?, ?, ?, ?, ?, ?, ?, ?)").join(", "),
       );
       const args = size === SAMPLE_CHUNKS[0] ? this.#sampleArgs : new Array(size * SAMPLE_COLUMNS);
       for (; rows.length - next >= size; next += size) {
@@ -828,7 +876,10 @@ export class Store {
   #reopenRollups(earliest: Map<number, number>): void {
     if (earliest.size === 0) return;
     const reopen = this.#statement(
-      "UPDATE rollup_marks SET rolled_until = ?1 WHERE series_id = ?2 AND rolled_until > ?1",
+      // Never below compacted_until: the raw rows of compacted minutes are gone, so those
+      // minutes cannot be rolled up again (compaction folds late samples into them instead).
+      "UPDATE rollup_marks SET rolled_until = max(?1, coalesce(compacted_until, ?1)) " +
+        "WHERE series_id = ?2 AND rolled_until > ?1",
     );
     for (const [seriesId, ts] of earliest) reopen.run(floorTo(Math.round(ts), MINUTE_MS), seriesId);
   }

@@ -209,14 +209,30 @@ Deno.test("Store.insertSamples() stores every field, lost probes included", () =
   const runId = startTestRun(store);
   const seriesId = store.seriesId(seriesKey());
   store.insertSamples([
-    { seriesId, ts: 2000, value: 12.25, status: "ok", seq: 2, runId },
+    { seriesId, ts: 2000, value: 12.25, status: "ok", seq: 2, runId, intervalMs: 500 },
     { seriesId, ts: 1000.6, value: null, status: "lost", seq: 1, reason: "timeout", runId },
     { seriesId, ts: 3000, value: null, status: "failed", reason: "EHOSTUNREACH", runId },
   ]);
   assert.deepEqual(store.rawRange({ seriesIds: [seriesId] }), [
-    { seriesId, ts: 1001, value: null, status: "lost", seq: 1, reason: "timeout" },
-    { seriesId, ts: 2000, value: 12.25, status: "ok", seq: 2, reason: null },
-    { seriesId, ts: 3000, value: null, status: "failed", seq: null, reason: "EHOSTUNREACH" },
+    {
+      seriesId,
+      ts: 1001,
+      value: null,
+      status: "lost",
+      seq: 1,
+      reason: "timeout",
+      intervalMs: null,
+    },
+    { seriesId, ts: 2000, value: 12.25, status: "ok", seq: 2, reason: null, intervalMs: 500 },
+    {
+      seriesId,
+      ts: 3000,
+      value: null,
+      status: "failed",
+      seq: null,
+      reason: "EHOSTUNREACH",
+      intervalMs: null,
+    },
   ]);
   const codes = store.db.prepare("SELECT status FROM samples ORDER BY ts").all()
     .map((row) => row.status);

@@ -94,6 +94,8 @@ export interface SampleRow {
   reason?: string | null;
   /** The run that recorded it. */
   runId: number;
+  /** The probe interval in effect when it was taken (adaptive intervals change it), ms. */
+  intervalMs?: number | null;
 }
 
 /**
@@ -102,7 +104,10 @@ export interface SampleRow {
  * @example An ok sample read back
  * ```ts
  * import type { RawSample } from "./types.ts";
- * const sample: RawSample = { seriesId: 1, ts: 0, value: 12.5, status: "ok", seq: 0, reason: null };
+ * const sample: RawSample = {
+ *   seriesId: 1, ts: 0, value: 12.5, status: "ok", seq: 0, reason: null,
+ *   intervalMs: 1000,
+ * };
  * ```
  */
 export interface RawSample {
@@ -118,6 +123,8 @@ export interface RawSample {
   seq: number | null;
   /** Why the sample is lost or failed, `null` otherwise. */
   reason: string | null;
+  /** The probe interval in effect when it was taken, ms; `null` when not recorded. */
+  intervalMs: number | null;
 }
 
 /**
@@ -620,6 +627,15 @@ export interface RefreshRollupsOptions {
   graceMs?: number;
   /** Roll up nothing at or after this time. */
   until?: number;
+  /**
+   * The current time (ms since the epoch): a minute is also closed once `now` is `graceMs`
+   * past its end, so a series that stopped (a target taken out of the recipe) gets its last
+   * minutes rolled up, and compacted in time. Left out, only the series' own samples close
+   * minutes.
+   *
+   * @default {undefined}
+   */
+  now?: number;
   /**
    * Stop once this many raw rows were read (after finishing the current window), so a
    * recorder catching up on a large store keeps its pace; call again to go on.
