@@ -55,6 +55,8 @@ export interface RunEvent {
   message: string;
   /** The series it concerns, if any. */
   series?: SeriesLabel;
+  /** Structured detail (stored as JSON in the events table). */
+  data?: Record<string, unknown>;
 }
 
 /**

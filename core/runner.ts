@@ -7,8 +7,8 @@
  * @module
  */
 import { hostname } from "node:os";
-import type { ServerInfo } from "./contract.ts";
-import { driveProbe, type DriverSink, driveTest } from "./driver.ts";
+import type { PluginEvent, ServerInfo } from "./contract.ts";
+import { type DriveOptions, driveProbe, type DriverSink, driveTest } from "./driver.ts";
 import type { Job } from "./job.ts";
 import { expandJobs } from "./jobs.ts";
 import type { Recipe } from "./recipe_schema.ts";
@@ -148,6 +148,34 @@ function pluginLog(job: Job, emit: (event: RunEvent) => void) {
   return { debug() {}, info: line("plugin_info", "info"), warn: line("plugin_warning", "warn") };
 }
 
+/** Reads a job's newest stored event of some kinds from earlier runs; never throws. */
+function previousEventReader(store: Store, runId: number) {
+  return (job: Job, kinds: readonly string[]): PluginEvent | undefined => {
+    try {
+      const event = store.lastEvent({
+        kinds,
+        filter: {
+          plugin: job.plugin.name,
+          target: job.target,
+          interface: job.interface ?? "",
+          server: job.serverLabel,
+        },
+        excludeRunId: runId,
+      });
+      if (event === undefined) return undefined;
+      return {
+        kind: event.kind,
+        severity: event.severity,
+        message: event.message,
+        timestamp: event.ts,
+        ...(event.data !== null ? { data: event.data } : {}),
+      };
+    } catch {
+      return undefined; // a store that cannot be read costs the comparison, not the run
+    }
+  };
+}
+
 /** Runs a test at start (if asked) and then every `job.interval`, never two at once. */
 async function repeatTest(
   job: Job,
@@ -157,6 +185,7 @@ async function repeatTest(
   signal: AbortSignal,
   servers: ReadonlyMap<string, ServerInfo>,
   emit: (event: RunEvent) => void,
+  previousEvent: DriveOptions["previousEvent"],
 ): Promise<void> {
   const schedule = new Schedule({
     start: atStart ? start : start + job.interval,
@@ -164,7 +193,13 @@ async function repeatTest(
     lateTolerance: job.interval, // a test that overran its period starts at the next slot
   });
   for await (const _slot of schedule.slots(signal)) {
-    await driveTest(job, sink, { signal, schedule, servers, log: pluginLog(job, emit) });
+    await driveTest(job, sink, {
+      signal,
+      schedule,
+      servers,
+      log: pluginLog(job, emit),
+      previousEvent,
+    });
   }
 }
 
@@ -248,6 +283,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
       notes,
     });
 
+    const previousEvent = previousEventReader(store, runId);
     const scheduleStart = startedAt + (options.startDelay ?? 100);
     const schedules = new Map<Job, Schedule>();
     const running: Promise<unknown>[] = jobs.probes.map((job) => {
@@ -258,11 +294,21 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
         schedule,
         servers,
         log: pluginLog(job, emit),
+        previousEvent,
       });
     });
     for (const { job, atStart } of jobs.tests) {
       running.push(
-        repeatTest(job, atStart, scheduleStart, recorder.sink, stop.signal, servers, emit),
+        repeatTest(
+          job,
+          atStart,
+          scheduleStart,
+          recorder.sink,
+          stop.signal,
+          servers,
+          emit,
+          previousEvent,
+        ),
       );
     }
     await Promise.all(running);

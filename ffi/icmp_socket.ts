@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { ICMP, ICMPV6, IP, IPPROTO, IPV6, SO_EE_ORIGIN, SOCK, SOL } from "./constants.ts";
+import { ICMP, ICMPV6, IP, IPPROTO, IPV6, PMTUDISC, SO_EE_ORIGIN, SOCK, SOL } from "./constants.ts";
 import { ERRNO, errnoName, lastErrno, SocketError } from "./errno.ts";
 import { type IpFamily, parseIpAddress } from "./ip_address.ts";
 import { libc } from "./libc.ts";
@@ -58,6 +58,15 @@ export interface IcmpSocketOptions {
   device?: string;
   /** TTL (IPv4) or hop limit (IPv6) of the requests; the system default when not set. */
   ttl?: number;
+  /**
+   * Set Don't Fragment on every request and never fragment locally
+   * (`IP_MTU_DISCOVER`/`IPV6_MTU_DISCOVER` = `IP_PMTUDISC_DO`): a request larger than the
+   * path MTU the kernel knows fails with `EMSGSIZE`, and a router on the way answers a larger
+   * one with an error carrying its MTU ({@linkcode EchoError.mtu}). For path MTU probes.
+   *
+   * @default {false}
+   */
+  dontFragment?: boolean;
   /**
    * Which socket to use: `"auto"` tries a ping socket, then a raw one.
    *
@@ -155,6 +164,11 @@ export interface EchoError {
   icmpCode: number;
   /** E.g. `"destination unreachable: host unreachable"`. */
   reason: string;
+  /**
+   * The next-hop MTU of a "fragmentation needed" / "packet too big" error (the request was
+   * larger than a link on the way); `undefined` for other errors.
+   */
+  mtu?: number;
   /** When the error arrived, `CLOCK_REALTIME` nanoseconds. */
   receivedAt: bigint;
 }
@@ -328,6 +342,12 @@ export class IcmpSocket {
       setIntOption(fd, ipLevel(family), family === 4 ? IP.RECVTTL : IPV6.RECVHOPLIMIT, 1, {
         operation: "ask for the TTL of replies",
       });
+      if (options.dontFragment) {
+        const option = family === 4 ? IP.MTU_DISCOVER : IPV6.MTU_DISCOVER;
+        setIntOption(fd, ipLevel(family), option, PMTUDISC.DO, {
+          operation: "set Don't Fragment",
+        });
+      }
       enableReceiveTimestamps(fd);
       return new IcmpSocket(kind, family, fd, id, device, options);
     } catch (error) {
@@ -492,6 +512,7 @@ export class IcmpSocket {
       icmpType: parsed.icmpType,
       icmpCode: parsed.icmpCode,
       reason: describeIcmpError(this.family, parsed.icmpType, parsed.icmpCode),
+      ...(parsed.mtu !== undefined ? { mtu: parsed.mtu } : {}),
       receivedAt: datagram.receivedAt,
     };
   }
@@ -513,6 +534,7 @@ export class IcmpSocket {
       icmpType: error.type,
       icmpCode: error.code,
       reason: error.errno > 0 ? `${reason} (${errnoName(error.errno)})` : reason,
+      ...(error.errno === ERRNO.EMSGSIZE && error.info > 0 ? { mtu: error.info } : {}),
       receivedAt: entry.receivedAt,
     };
   }

@@ -65,6 +65,7 @@ export type {
   ExportQuery,
   ExportRow,
   HistogramBin,
+  LastEventQuery,
   RangeQuery,
   RawSample,
   RefreshRollupsOptions,
