@@ -1,7 +1,9 @@
 /**
  * Check: the path MTU to each server of the recipe, by a binary search over Don't-Fragment
  * pings through the FFI layer (`IP_MTU_DISCOVER` = `IP_PMTUDISC_DO`; the kernel's `EMSGSIZE`
- * and routers' "fragmentation needed" / "packet too big" with their MTU steer it).
+ * and routers' "fragmentation needed" / "packet too big" with their MTU steer it). The line
+ * also gives the path MTU the kernel holds afterwards (`IP_MTU`): equal to the search's when
+ * routers said so, larger in a black hole, where the kernel never heard.
  *
  * @module
  */
@@ -77,7 +79,8 @@ export async function checkPathMtu(context: DoctorContext): Promise<CheckResult[
       const result = await searchPathMtu(dontFragmentProbe(pinger, address, timeoutMs), {
         smallest: family === 4 ? 84 : 1280,
       });
-      const data = { ...result, address };
+      const kernelMtu = deps.kernelPathMtu(address);
+      const data = { ...result, address, kernelMtu };
       if (!result.reachable) {
         lines.push({
           check: "path-mtu",
@@ -93,7 +96,8 @@ export async function checkPathMtu(context: DoctorContext): Promise<CheckResult[
       const reported = result.reported.length > 0
         ? ` (${[...new Set(result.reported)].join(", ")} reported on the way)`
         : "";
-      const message = `${result.mtu} bytes${reported}, ${result.probes} probes`;
+      const kernel = kernelMtu === undefined ? "" : `, the kernel's path MTU ${kernelMtu}`;
+      const message = `${result.mtu} bytes${reported}${kernel}, ${result.probes} probes`;
       if (result.blackHole) {
         lines.push({
           check: "path-mtu",

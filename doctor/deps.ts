@@ -8,6 +8,7 @@
 import { lookup } from "node:dns/promises";
 import { IcmpSocket, type IcmpSocketKind } from "../ffi/icmp_socket.ts";
 import type { IpFamily } from "../ffi/ip_address.ts";
+import { kernelPathMtu } from "../ffi/path_mtu.ts";
 import { type DefaultGateway, readDefaultGateways } from "../interfaces/gateways.ts";
 import { discoverInterfaces } from "../interfaces/discover.ts";
 import type { NetworkInterface } from "../interfaces/types.ts";
@@ -42,6 +43,11 @@ export interface DoctorDeps {
   defaultGateways(): DefaultGateway[];
   /** Every interface with state, addresses and routes. */
   interfaces(): NetworkInterface[];
+  /**
+   * The path MTU the kernel knows toward an address (`IP_MTU` of a connected UDP socket), or
+   * `undefined` when it cannot be read.
+   */
+  kernelPathMtu(address: string): number | undefined;
   /** Opens a pinger (an FFI ICMP socket), bound to `device` and with Don't Fragment if asked. */
   openPinger(options: { family: IpFamily; device?: string; dontFragment?: boolean }): Pinger;
   /** Runs the synthetic self-test. */
@@ -85,6 +91,13 @@ export function defaultDoctorDeps(): DoctorDeps {
       return queryDns(request, AbortSignal.timeout(timeoutMs));
     },
     defaultGateways: () => readDefaultGateways(),
+    kernelPathMtu(address) {
+      try {
+        return kernelPathMtu(address);
+      } catch {
+        return undefined;
+      }
+    },
     interfaces: () => discoverInterfaces(),
     openPinger(options) {
       return new Pinger(IcmpSocket.open({

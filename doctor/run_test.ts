@@ -103,6 +103,7 @@ function healthy(overrides: Partial<DoctorDeps> = {}): DoctorDeps {
     lookup: () => Promise.resolve([{ address: "192.0.2.10", family: 4 }]),
     queryDns: () => Promise.resolve({ rcode: "NOERROR", answers: 1, truncated: false, elapsed: 2 }),
     defaultGateways: () => [{ family: 4, address: "192.0.2.1", interface: "eth0", metric: 100 }],
+    kernelPathMtu: () => 1500,
     interfaces: () => [iface("lo", { kind: "loopback" }), iface("eth0")],
     openPinger: () => new Pinger(fakeSocket(() => "reply")),
     selfTest: () => Promise.resolve([{ check: "self-test", verdict: "ok", message: "fine" }]),

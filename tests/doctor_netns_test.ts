@@ -7,7 +7,8 @@
  * ```
  *
  * - the gateway check pings the router through the client's interface;
- * - the path MTU to the server comes out as 1400, the router's "fragmentation needed" saying so;
+ * - the path MTU to the server comes out as 1400, the router's "fragmentation needed" saying so,
+ *   and the kernel's own path MTU (`IP_MTU`) agrees;
  * - with the router dropping those ICMP messages (nftables), the search meets a black hole and
  *   still finds 1400, as a warning;
  * - the interface check sees the client's interface up and routed, and fails for an interface
@@ -116,6 +117,7 @@ Deno.test({
         assertEquals((mtu?.data as { mtu: number }).mtu, 1400);
         assertEquals((mtu?.data as { reported: number[] }).reported.includes(1400), true);
         assertEquals((mtu?.data as { blackHole: boolean }).blackHole, false);
+        assertEquals((mtu?.data as { kernelMtu: number }).kernelMtu, 1400); // IP_MTU agrees
         assertEquals(mtu?.verdict, "warn"); // below 1500: a hint says what it means
 
         const link = find("interface").find((r) => r.subject === topology.clientLink);
@@ -150,6 +152,8 @@ Deno.test({
         const [mtu] = results.filter((r) => r.check === "path-mtu");
         assertEquals((mtu?.data as { mtu: number }).mtu, 1400);
         assertEquals((mtu?.data as { blackHole: boolean }).blackHole, true);
+        // Nobody told the kernel: it still holds the first link's MTU.
+        assertEquals((mtu?.data as { kernelMtu: number }).kernelMtu, 1500);
         assertEquals(mtu?.verdict, "warn");
         assertOk(mtu?.hint?.includes("black hole"), mtu?.hint);
         const missing = results.find((r) => r.subject === "bbt-missing0");
