@@ -58,8 +58,12 @@ export async function checkGateway(context: DoctorContext): Promise<CheckResult[
       const rtts: number[] = [];
       let lastProblem = "";
       let hardError: string | undefined;
+      // An IPv6 gateway is link-local: it needs its interface as the zone.
+      const target = gateway.family === 6 && /^fe[89ab]/i.test(gateway.address)
+        ? `${gateway.address}%${gateway.interface}`
+        : gateway.address;
       for (let i = 0; i < GATEWAY_PINGS; i++) {
-        const outcome = await pinger.ping(gateway.address, { timeoutMs });
+        const outcome = await pinger.ping(target, { timeoutMs });
         if (outcome.kind === "reply") rtts.push(outcome.rttMs);
         else if (outcome.kind === "send_error") hardError = outcome.message;
         else if (outcome.kind === "error") lastProblem = outcome.reason;

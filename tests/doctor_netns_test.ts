@@ -6,7 +6,8 @@
  *  default route via router
  * ```
  *
- * - the gateway check pings the router through the client's interface;
+ * - the gateway check pings the router through the client's interface, over IPv4 and over
+ *   IPv6 to its link-local address;
  * - the path MTU to the server comes out as 1400, the router's "fragmentation needed" saying so,
  *   and the kernel's own path MTU (`IP_MTU`) agrees;
  * - with the router dropping those ICMP messages (nftables), the search meets a black hole and
@@ -50,6 +51,18 @@ async function build(lab: NetnsLab): Promise<Topology> {
   }
   await lab.ip("-n", client, "route", "add", "default", "via", up.peerAddress);
   await lab.ip("-n", server, "route", "add", "default", "via", down.hostAddress);
+  // An IPv6 default route via the router's link-local address, as routers announce it.
+  for (
+    const [namespace, link, address] of [
+      [client, up.hostName, "fe80::2"],
+      [router, up.peerName, "fe80::1"],
+    ] as const
+  ) {
+    await lab.sysctl(namespace, `net.ipv6.conf.${link}.accept_dad`, "0");
+    await lab.sysctl(namespace, `net.ipv6.conf.${link}.disable_ipv6`, "0");
+    await lab.ip("-n", namespace, "addr", "add", `${address}/64`, "dev", link, "nodad");
+  }
+  await lab.ip("-n", client, "-6", "route", "add", "default", "via", "fe80::1", "dev", up.hostName);
   return {
     client,
     router,
@@ -107,10 +120,12 @@ Deno.test({
         const find = (check: string) => results.filter((r) => r.check === check);
         assertEquals(find("icmp")[0]?.verdict, "ok");
 
-        const [gateway] = find("gateway");
+        const [gateway, gateway6] = find("gateway");
         assertEquals(gateway?.subject, `${topology.gateway} via ${topology.clientLink}`);
         assertEquals(gateway?.verdict, "ok");
         assertEquals((gateway?.data as { received: number }).received, 3);
+        assertEquals(gateway6?.subject, `fe80::1 via ${topology.clientLink}`);
+        assertEquals(gateway6?.verdict, "ok", JSON.stringify(gateway6));
 
         const [mtu] = find("path-mtu");
         assertEquals(mtu?.subject, `far (${topology.server})`);
