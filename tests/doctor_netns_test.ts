@@ -178,3 +178,25 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: named("doctor measures the path MTU through ping sockets too", skip),
+  ignore: skip !== undefined,
+  async fn() {
+    await withDir((dir) =>
+      withNetns(async (lab) => {
+        const topology = await build(lab);
+        // Ping sockets report "fragmentation needed" through the error queue (ee_info).
+        await lab.sysctl(topology.client, "net.ipv4.ping_group_range", "0 2147483647");
+        const { code, results } = await doctor(lab, topology, dir, []);
+        console.log(results.map((r) => `${r.verdict} ${r.check} ${r.subject}: ${r.message}`));
+        assertEquals(code, 0);
+        const [icmp] = results.filter((r) => r.check === "icmp");
+        assertOk(icmp?.message.startsWith("ping sockets allowed"), icmp?.message);
+        const [mtu] = results.filter((r) => r.check === "path-mtu");
+        assertEquals((mtu?.data as { mtu: number }).mtu, 1400);
+        assertEquals((mtu?.data as { reported: number[] }).reported.includes(1400), true);
+      })
+    );
+  },
+});
