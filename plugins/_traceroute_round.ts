@@ -3,11 +3,12 @@
  *
  * When the destination's distance is known (from an earlier round), the round sends TTL 1 to
  * that distance at once; otherwise it goes in batches of {@linkcode DISCOVERY_BATCH} TTLs and
- * stops after the batch in which the destination (or a dead end) answered. A round whose
- * known distance falls short (the path got longer) continues in batches. So at most a few
- * probes beyond the destination reach it, whose port-unreachable answers the destination's
- * kernel rate-limits (1/s with a burst of 6 by default): sending every TTL at once would drain
- * that budget and make the destination look lossy.
+ * stops after the batch in which the destination (or a dead end) answered, or after
+ * {@linkcode SILENT_BATCHES} batches in a row in which no hop answered (the path goes dark). A
+ * round whose known distance falls short (the path got longer) continues in batches. So at most
+ * a few probes beyond the destination reach it, whose port-unreachable answers the
+ * destination's kernel rate-limits (1/s with a burst of 6 by default): sending every TTL at
+ * once would drain that budget and make the destination look lossy.
  *
  * @module
  */
@@ -16,6 +17,9 @@ import type { ProbeOutcome, TraceProber } from "./_traceroute_prober.ts";
 
 /** TTLs sent together while the destination's distance is not known. */
 export const DISCOVERY_BATCH = 4;
+
+/** Batches in a row in which no hop answered, after which a round stops. */
+export const SILENT_BATCHES = 2;
 
 /**
  * What a round saw.
@@ -83,6 +87,7 @@ export async function traceRound(
 ): Promise<RoundResult> {
   const outcomes: ProbeOutcome[] = [];
   let next = 1;
+  let silentBatches = 0;
   let batch = Math.min(options.knownDistance ?? DISCOVERY_BATCH, options.maxHops);
   while (next <= options.maxHops) {
     const last = Math.min(options.maxHops, next + batch - 1);
@@ -91,12 +96,17 @@ export async function traceRound(
       sends.push(prober.probe(address, ttl, options.timeoutMs));
     }
     const known = options.knownDistance !== undefined && next === 1;
-    outcomes.push(...await Promise.all(sends));
+    const answers = await Promise.all(sends);
+    outcomes.push(...answers);
     next = last + 1;
     if (outcomes.some(endsPath) || outcomes.some((o) => o.kind === "failed")) break;
     // At the known distance, silence is the destination's answer lost; only a router
     // answering there means the path got longer.
     if (known && outcomes.at(-1)?.kind !== "hop") break;
+    // Two whole batches of silent hops: the path goes dark here (a firewall, a target that
+    // does not answer); probing on to max_hops would cost a timeout per batch and say nothing.
+    silentBatches = answers.every((o) => o.kind === "lost") ? silentBatches + 1 : 0;
+    if (!known && silentBatches >= SILENT_BATCHES) break;
     batch = DISCOVERY_BATCH;
   }
   const endIndex = outcomes.findIndex(endsPath);

@@ -7,7 +7,9 @@
  * target "port unreachable"; the kernel hands both to the socket's error queue (`IP_RECVERR`,
  * `IPV6_RECVERR`) with the answering address, and the RTT runs from the kernel's send stamp to
  * the kernel's receive stamp. Rounds run on the absolute schedule and may overlap (a round
- * waits up to the timeout for its slowest hop).
+ * waits up to the timeout for its slowest hop). Once the target's distance is known a round
+ * probes up to it and no further; while searching, it goes four hops at a time and gives up
+ * after eight silent hops in a row (see `_traceroute_round.ts`).
  *
  * Metrics:
  *
@@ -180,6 +182,15 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Why a round that did not reach the target ended: where its path went silent. */
+function silentAfter(round: RoundResult): string {
+  const last = round.path.hops.length;
+  const probed = round.outcomes.length;
+  return last === 0
+    ? `no answer from the target: no hop answered (up to hop ${probed})`
+    : `no answer from the target: nothing answered after hop ${last} (up to hop ${probed})`;
+}
+
 function describePath(path: TracePath): string {
   const hops = path.hops.map((hop, i) => `${i + 1} ${hop ?? "*"}`).join(", ");
   return path.reached ? hops : `${hops} (target not reached)`;
@@ -265,7 +276,7 @@ class TraceSeries {
         ? `${end.reason ?? "unreachable"} from hop ${end.ttl} (${end.from ?? "?"})`
         : merged.reached
         ? "timeout"
-        : `no answer from the target within ${this.options.max_hops} hops`;
+        : silentAfter(round);
       out.push({ timestamp: at, metric: "rtt", value: null, status: "lost", reason, seq });
       out.push({ timestamp: at, metric: "hops", value: null, status: "lost", reason, seq });
       if (uncertain) {

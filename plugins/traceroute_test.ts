@@ -305,12 +305,13 @@ Deno.test("traceroute records failed sends as failed samples and goes on", async
 Deno.test("traceroute says where an unreachable target's path ends", async () => {
   const socket = new SimulatedPath(["10.0.0.1", "10.0.1.1", TARGET]);
   socket.drop = (ttl) => ttl >= 3; // the target and everything beyond stay silent
-  const { samples, events } = await trace(socket, { rounds: 2, maxHops: 6 });
+  const { samples, events } = await trace(socket, { rounds: 2, maxHops: 30 });
   const rtts = samples.filter((s) => s.metric === "rtt");
-  assertEquals(rtts.map((s) => s.reason), [
-    "no answer from the target within 6 hops",
-    "no answer from the target within 6 hops",
-  ]);
+  const reason = "no answer from the target: nothing answered after hop 2 (up to hop 12)";
+  assertEquals(rtts.map((s) => s.reason), [reason, reason]);
   assertEquals(Object.keys(hopSeries(samples)), ["hop 1 10.0.0.1", "hop 2 10.0.1.1"]);
   assertEquals(events[0]?.data, { hops: ["10.0.0.1", "10.0.1.1"], reached: false });
+  // Rounds stop after two whole batches of silence (hops 5 to 12), not at max_hops.
+  assertOk((socket.sentPerTtl.get(12) ?? 0) >= 2);
+  assertEquals(socket.sentPerTtl.get(13), undefined);
 });
