@@ -130,6 +130,11 @@ export interface TestResult {
   status: "ok" | "failed";
   /** A grade such as `"A+"` when the test grades. */
   grade?: string;
+  /**
+   * The result in a few words for the run's summary, e.g. `"download 941 Mbit/s, upload 38
+   * Mbit/s"`.
+   */
+  headline?: string;
   /** Figures of the test, stored as JSON. */
   summary: Record<string, unknown>;
 }

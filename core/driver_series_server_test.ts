@@ -56,6 +56,7 @@ Deno.test("driveProbe() passes a sample's seriesServer on and rejects one that i
 Deno.test("driveProbe() gives the plugin the stored events of its job through previousEvent", async () => {
   const seen: (PluginEvent | undefined)[] = [];
   const asked: { job: string; kinds: readonly string[] }[] = [];
+  // deno-lint-ignore require-yield
   const job = fakeJob(async function* (ctx) {
     seen.push(ctx.previousEvent?.(["traceroute_path"]));
     seen.push(ctx.previousEvent?.(["other"]));

@@ -126,7 +126,15 @@ export interface RunSummary {
   /** Per-series totals, primary metrics first. */
   series: SeriesSummary[];
   /** Test results recorded during the run. */
-  tests: { plugin: string; target: string; status: string; grade?: string }[];
+  tests: {
+    plugin: string;
+    target: string;
+    /** Where it ran: ` via SERVER`, ` on INTERFACE`, or both (empty for neither). */
+    where?: string;
+    status: string;
+    grade?: string;
+    headline?: string;
+  }[];
   /** Alerts still raised at the end. */
   activeAlerts: string[];
   /** Events by kind. */

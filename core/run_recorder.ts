@@ -194,11 +194,16 @@ export class RunRecorder {
       grade: result.grade ?? null,
       summary: result.summary,
     });
+    const where = `${job.serverLabel ? ` via ${job.serverLabel}` : ""}${
+      job.interface ? ` on ${job.interface}` : ""
+    }`;
     this.tests.push({
       plugin: job.plugin.name,
       target: job.target,
+      where,
       status: result.status,
       ...(result.grade !== undefined ? { grade: result.grade } : {}),
+      ...(result.headline !== undefined ? { headline: result.headline } : {}),
     });
   }
 }

@@ -16,6 +16,7 @@ import type { PluginRegistry } from "./registry.ts";
 import type { RunEvent, RunObserver, RunSummary } from "./run_observer.ts";
 import { RunRecorder } from "./run_recorder.ts";
 import { buildRunSummary } from "./run_summary.ts";
+import { TestLane } from "./test_lane.ts";
 import { Schedule } from "./schedule.ts";
 import { AlertEngine } from "./alerts.ts";
 import { describeInterfaces, resolveInterfaces } from "../interfaces/mod.ts";
@@ -176,7 +177,10 @@ function previousEventReader(store: Store, runId: number) {
   };
 }
 
-/** Runs a test at start (if asked) and then every `job.interval`, never two at once. */
+/**
+ * Runs a test at start (if asked) and then every `job.interval`, never two at once: each run
+ * takes the run's test lane first, so tests of one recipe never load the link together.
+ */
 async function repeatTest(
   job: Job,
   atStart: boolean,
@@ -185,6 +189,8 @@ async function repeatTest(
   signal: AbortSignal,
   servers: ReadonlyMap<string, ServerInfo>,
   emit: (event: RunEvent) => void,
+  lane: TestLane,
+  rank: number,
   previousEvent: DriveOptions["previousEvent"],
 ): Promise<void> {
   const schedule = new Schedule({
@@ -192,14 +198,24 @@ async function repeatTest(
     interval: job.interval,
     lateTolerance: job.interval, // a test that overran its period starts at the next slot
   });
-  for await (const _slot of schedule.slots(signal)) {
-    await driveTest(job, sink, {
-      signal,
-      schedule,
-      servers,
-      log: pluginLog(job, emit),
-      previousEvent,
-    });
+  for await (const slot of schedule.slots(signal)) {
+    let turn;
+    try {
+      turn = await lane.take({ due: slot.at, rank, signal });
+    } catch {
+      return; // the run stopped while this test waited its turn
+    }
+    try {
+      await driveTest(job, sink, {
+        signal,
+        schedule,
+        servers,
+        log: pluginLog(job, emit),
+        previousEvent,
+      });
+    } finally {
+      turn.release();
+    }
   }
 }
 
@@ -297,7 +313,8 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
         previousEvent,
       });
     });
-    for (const { job, atStart } of jobs.tests) {
+    const lane = new TestLane();
+    for (const [rank, { job, atStart }] of jobs.tests.entries()) {
       running.push(
         repeatTest(
           job,
@@ -307,6 +324,8 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
           stop.signal,
           servers,
           emit,
+          lane,
+          rank,
           previousEvent,
         ),
       );

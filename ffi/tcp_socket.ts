@@ -157,6 +157,30 @@ export class TcpSocket {
     }
   }
 
+  /**
+   * Wraps a connected, non-blocking TCP descriptor that another part of this layer made (an
+   * accepted connection, see `tcp_listener.ts`); the socket owns it from now on.
+   *
+   * @param fd The descriptor (`SOCK_NONBLOCK`).
+   * @param remote The peer's address and port.
+   * @param options The internal receive buffer's size (default 262144).
+   * @returns The socket.
+   *
+   * @example
+   * ```ts ignore
+   * import { TcpSocket } from "./tcp_socket.ts";
+   * const socket = TcpSocket.adopt(fd, { address: "127.0.0.1", port: 40000 });
+   * ```
+   */
+  static adopt(
+    fd: number,
+    remote: SocketAddress,
+    options: { readBufferSize?: number } = {},
+  ): TcpSocket {
+    const family = parseIpAddress(remote.address).family;
+    return new TcpSocket(family, fd, remote, undefined, options.readBufferSize ?? 262144);
+  }
+
   /** Whether {@linkcode TcpSocket.close} was called. */
   get closed(): boolean {
     return this.#closed;

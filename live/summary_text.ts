@@ -81,8 +81,10 @@ export function formatRunSummary(summary: RunSummary, options: { all?: boolean }
   }
   for (const test of summary.tests) {
     lines.push(
-      `  test ${test.plugin} ${test.target || ""}: ${test.status}${
-        test.grade ? `, grade ${test.grade}` : ""
+      `  test ${test.plugin}${test.target ? ` ${test.target}` : ""}${
+        test.where ?? ""
+      }: ${test.status}${test.grade ? `, grade ${test.grade}` : ""}${
+        test.headline ? `, ${test.headline}` : ""
       }`,
     );
   }

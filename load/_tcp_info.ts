@@ -4,7 +4,7 @@
  * `linux/tcp.h` (x86_64 and every other Linux ABI: the struct has no pointers or longs):
  *
  * ```text
- *  68 tcpi_rtt (u32 us)          80 tcpi_snd_cwnd (u32 segments)
+ *  68 tcpi_rtt (u32 us)          80 tcpi_snd_cwnd (u32 segments)  92 tcpi_rcv_rtt (u32 us)
  * 100 tcpi_total_retrans (u32)  120 tcpi_bytes_acked (u64)     128 tcpi_bytes_received (u64)
  * 148 tcpi_min_rtt (u32 us)     160 tcpi_delivery_rate (u64 B/s)
  * 208 tcpi_bytes_retrans (u64, kernel 4.19+)
@@ -34,6 +34,12 @@ export interface TcpInfo {
   bytesRetransmitted?: number;
   /** Smoothed round-trip time, ms (`tcpi_rtt`). */
   rttMs?: number;
+  /**
+   * The receiver's round-trip estimate, ms (`tcpi_rcv_rtt`): from the timestamps the peer's
+   * data echoes (RFC 7323), so on a download it includes the queue the data waited in. 0 until
+   * the kernel has an estimate.
+   */
+  rcvRttMs?: number;
   /** Smallest round-trip time seen, ms (`tcpi_min_rtt`). */
   minRttMs?: number;
   /** Congestion window, segments. */
@@ -71,6 +77,7 @@ export function readTcpInfo(fd: number, scratch?: TcpInfoScratch): TcpInfo | und
   const info: TcpInfo = {};
   if (got >= 72) info.rttMs = v.getUint32(68, true) / 1000;
   if (got >= 84) info.cwnd = v.getUint32(80, true);
+  if (got >= 96) info.rcvRttMs = v.getUint32(92, true) / 1000;
   if (got >= 104) info.retransmits = v.getUint32(100, true);
   if (got >= 128) info.bytesAcked = Number(v.getBigUint64(120, true));
   if (got >= 136) info.bytesReceived = Number(v.getBigUint64(128, true));

@@ -32,6 +32,14 @@ export interface DirectionGoodput {
   bytes: number;
   /** Per stream, Mbit/s, by stream index. */
   streams: number[];
+  /**
+   * Round trip the kernel measures on each stream at the end of the interval, ms, by stream
+   * index (the RPM's self probes: they include the queue the load builds). Uploads give the
+   * sender's smoothed RTT (`tcpi_rtt`), downloads the receiver's estimate from echoed
+   * timestamps (`tcpi_rcv_rtt`); a stream without an estimate yet is left out. Absent when the
+   * engine cannot read `TCP_INFO` (HTTP).
+   */
+  rttMs?: number[];
 }
 
 /**

@@ -5,15 +5,19 @@
  * samples and result shapes as the TCP engine (`tcp_load.ts`), for servers reached over HTTP
  * only and to compare the two paths.
  *
- * It uses `fetch`, so it cannot bind to an interface or pick a congestion control (use the TCP
- * engine for that), and it needs no session: the endpoints are open, within their limits.
+ * Downloads use `fetch`; uploads use `node:http` (`node:https`), whose request body is written
+ * from one reused buffer: Deno's `fetch` with a body cost the client about five times the CPU
+ * per byte and capped an upload at a tenth of iperf3's rate on loopback (measured with
+ * `bench/throughput_vs_iperf3.ts`). Neither can bind to an interface or pick a congestion
+ * control (use the TCP engine for that), and neither needs a session: the endpoints are open,
+ * within their limits.
  *
  * Downloads: each stream asks for more than it can move in the time (`maxBytesPerStream`),
  * counts the body bytes as it reads them, and is cut at the end; a stream the server ends early
  * (its byte cap, its duration cap) starts a new request.
  *
- * Uploads: each stream posts bodies of a known length one after the other, as a browser does
- * (a streamed, chunked body costs the `Deno.serve` server about five times more CPU per byte),
+ * Uploads: each stream posts bodies of a known length one after the other on a kept-alive
+ * connection, as a browser does (a streamed, chunked body costs the server more CPU per byte),
  * each sized to take about 25 ms at the rate the previous one went (64 KiB to 16 MiB), and
  * counts a body when the server has answered it (`"answered"`: the server read all of it). The
  * body in flight at the end is not counted.
@@ -22,6 +26,7 @@
  */
 import { setImmediate } from "node:timers";
 import { describeError } from "../core/errors.ts";
+import { BodyPoster } from "./_body_poster.ts";
 import {
   type DirectionGoodput,
   type DirectionResult,
@@ -77,11 +82,11 @@ export interface HttpLoadOptions {
   /** Stops the load early (the result comes with `stopped: true`). */
   signal?: AbortSignal;
   /**
-   * The HTTP client (`Deno.createHttpClient`, e.g. to trust a test certificate).
+   * PEM certificates to trust besides the system's (e.g. a test server's self-signed one).
    *
-   * @default {fetch's own}
+   * @default {[]}
    */
-  client?: Deno.HttpClient;
+  caCerts?: string[];
 }
 
 /** What an HTTP load measured. */
@@ -160,13 +165,7 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<HttpLoadRes
   const warmup = options.warmup ?? 2_000;
   const interval = options.sampleInterval ?? 100;
   const askBytes = options.maxBytesPerStream ?? 1_073_741_824;
-  const blobs = new Map<number, Blob>();
-  /** A body of `size` incompressible bytes (one Blob per size, reused). */
-  const uploadBody = (size: number): Blob => {
-    let blob = blobs.get(size);
-    if (blob === undefined) blobs.set(size, blob = new Blob([randomPayload(size)]));
-    return blob;
-  };
+  const payload = mode === "download" ? new Uint8Array(0) : randomPayload(MAX_UPLOAD_BYTES);
   const readBufferSize = 1_048_576;
   const directions: LoadDirection[] = mode === "bidirectional" ? ["download", "upload"] : [mode];
   const streams: HttpStream[] = directions.flatMap((direction) =>
@@ -185,7 +184,12 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<HttpLoadRes
   const onAbort = () => stop.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
   if (options.signal?.aborted) stop.abort();
-  const fetchOptions = options.client ? { client: options.client } : {};
+  const caCerts = options.caCerts ?? [];
+  const client = caCerts.length > 0 ? Deno.createHttpClient({ caCerts }) : undefined;
+  const fetchOptions = client ? { client } : {};
+  const poster = mode === "download"
+    ? undefined
+    : await BodyPoster.open(base, { streams: count, caCerts, signal: stop.signal });
 
   const download = async (stream: HttpStream) => {
     while (!stop.signal.aborted) {
@@ -221,14 +225,8 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<HttpLoadRes
     while (!stop.signal.aborted) {
       stream.requests++;
       const started = performance.now();
-      const response = await fetch(new URL("/upload", base), {
-        method: "POST",
-        body: uploadBody(size),
-        signal: stop.signal,
-        ...fetchOptions,
-      });
-      await response.body?.cancel();
-      if (response.status !== 200) throw new Error(`POST /upload answered ${response.status}`);
+      const status = await poster!.post("/upload", payload.subarray(0, size));
+      if (status !== 200) throw new Error(`POST /upload answered ${status}`);
       stream.moved += size;
       const ms = Math.max(0.1, performance.now() - started);
       size = nextUploadSize(size * UPLOAD_TARGET_MS / ms);
@@ -282,6 +280,8 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<HttpLoadRes
   stop.abort();
   options.signal?.removeEventListener("abort", onAbort);
   await Promise.race([Promise.allSettled(loops), sleep(2_000)]);
+  poster?.close();
+  client?.close();
   for (const stream of streams) {
     if (stream.error) notes.push(`${stream.direction} stream ${stream.index + 1}: ${stream.error}`);
   }

@@ -1,6 +1,7 @@
 import { assertEquals, assertOk } from "../tests/support/assert.ts";
 import { startHttpEndpoints } from "../server/http_endpoints.ts";
 import { runHttpLoad } from "./http_load.ts";
+import { selfSignedCertificate } from "../tests/support/self_signed.ts";
 
 Deno.test("runHttpLoad() downloads and uploads in parallel, sampled, warm-up left out", async () => {
   const server = await startHttpEndpoints({ limits: { bytesPerHour: 1e13 } });
@@ -71,4 +72,37 @@ Deno.test("runHttpLoad() notes a refused stream (429) and refuses bad URLs", asy
     threw = error instanceof TypeError;
   }
   assertOk(threw);
+});
+
+Deno.test("runHttpLoad() over HTTPS trusts the given certificate for both directions", async (t) => {
+  const tls = await selfSignedCertificate();
+  if (!tls) {
+    await t.step({ name: "skipped: openssl cannot make a certificate", ignore: true, fn() {} });
+    return;
+  }
+  const server = await startHttpEndpoints({ cert: tls.cert, key: tls.key });
+  try {
+    const untrusted = await runHttpLoad({
+      url: server.url,
+      mode: "bidirectional",
+      streams: 1,
+      warmup: 0,
+      duration: 200,
+    });
+    assertEquals(untrusted.download!.bytes, 0);
+    assertEquals(untrusted.upload!.bytes, 0);
+    assertEquals(untrusted.notes.length, 2, untrusted.notes.join("; "));
+    const result = await runHttpLoad({
+      url: server.url,
+      mode: "bidirectional",
+      streams: 1,
+      warmup: 0,
+      duration: 300,
+      caCerts: [tls.cert],
+    });
+    assertEquals(result.notes, []);
+    assertOk(result.download!.bytes > 0 && result.upload!.bytes > 0);
+  } finally {
+    await server.close();
+  }
 });

@@ -27,12 +27,15 @@
  * Retransmissions and round-trip times come from `TCP_INFO` for uploads (the client sends);
  * for downloads the server sends, and they stay on the server.
  *
- * Congestion control: `congestionControl` is set on each client socket after it connects, so
- * it governs the uploads (a download's sender is the server, with the server's own default).
- * When the kernel refuses the name (`ENOENT`: not loaded; `EPERM`: not in
- * `net.ipv4.tcp_allowed_congestion_control` without `CAP_NET_ADMIN`) the streams keep the
- * system default and the result's `congestionControl.note` says why, unless
- * `strictCongestionControl` is set: then the load fails with the kernel's error.
+ * Congestion control: the sender's algorithm is what shapes a queue. For uploads the client
+ * sends: `congestionControl` is set on each upload socket after it connects. For downloads the
+ * server sends: each download's HELLO asks the server for the algorithm, the server sets it on
+ * its socket, and the GRANT says which algorithm the server sends with (or that its kernel
+ * refused the one asked for). When a kernel refuses the name (`ENOENT`: not loaded; `EPERM`:
+ * not in `net.ipv4.tcp_allowed_congestion_control` without `CAP_NET_ADMIN`) the streams keep
+ * that side's default and the result's `congestionControl.note` says why, unless
+ * `strictCongestionControl` is set: then the load fails. Each stream's `congestionControl` is
+ * its sender's algorithm.
  *
  * Needs `--allow-ffi`.
  *
@@ -42,11 +45,17 @@ import { setImmediate } from "node:timers";
 import { BufferbaneError, describeError, ErrorCode } from "../core/errors.ts";
 import type { SessionKeys } from "../protocol/keys.ts";
 import { openGrant, sealHello } from "../protocol/throughput_codec.ts";
+import {
+  CONGESTION_CONTROL_NAMES,
+  CONGESTION_CONTROL_REFUSED,
+  congestionControlCode,
+  congestionControlName,
+} from "../protocol/congestion_control.ts";
 import { deriveThroughputKeys } from "../protocol/throughput_keys.ts";
 import { GRANT_SIZE, MAX_STREAM_COUNT, StreamDirection } from "../protocol/throughput_wire.ts";
 import { TcpSocket } from "../ffi/tcp_socket.ts";
 import { formatEndpoint } from "../ffi/structs.ts";
-import { readTcpInfo, TcpInfoScratch } from "./_tcp_info.ts";
+import { readTcpInfo, type TcpInfo, TcpInfoScratch } from "./_tcp_info.ts";
 import {
   type DirectionCounting,
   type DirectionGoodput,
@@ -477,9 +486,14 @@ async function runLoad(
       warmup,
     };
     for (const direction of directions) {
-      const goodput: DirectionGoodput = { mbps: 0, bytes: 0, streams: [] };
+      const goodput: DirectionGoodput = { mbps: 0, bytes: 0, streams: [], rttMs: [] };
       for (const stream of streams.filter((s) => s.direction === direction)) {
-        const value = current(stream);
+        const info = stream.final === undefined
+          ? readTcpInfo(stream.socket.fd, stream.scratch)
+          : undefined;
+        const rtt = direction === "upload" ? info?.rttMs : info?.rcvRttMs;
+        if (rtt !== undefined && rtt > 0) goodput.rttMs![stream.index] = rtt;
+        const value = current(stream, info);
         const bytes = Math.max(0, value - stream.last);
         stream.last = value;
         goodput.bytes += bytes;
@@ -487,6 +501,7 @@ async function runLoad(
         if (warmup) stream.atMeasureStart = value;
       }
       for (let i = 0; i < o.streams; i++) goodput.streams[i] ??= 0;
+      goodput.rttMs = goodput.rttMs!.filter((rtt) => rtt !== undefined);
       goodput.mbps = mbps(goodput.bytes, now - last);
       sample[direction] = goodput;
     }
@@ -613,11 +628,14 @@ function directionResult(
   return result;
 }
 
-/** The stream's delivered bytes now (see "Counting" in the module documentation). */
-function current(stream: Stream): number {
+/**
+ * The stream's delivered bytes now (see "Counting" in the module documentation); `info` is a
+ * `TCP_INFO` just read, to save reading it again.
+ */
+function current(stream: Stream, info?: TcpInfo): number {
   if (stream.final !== undefined) return stream.final;
   if (stream.direction === "upload" && stream.acked) {
-    const acked = readTcpInfo(stream.socket.fd, stream.scratch)?.bytesAcked;
+    const acked = (info ?? readTcpInfo(stream.socket.fd, stream.scratch))?.bytesAcked;
     if (acked !== undefined) return Math.max(0, acked - stream.ackBase);
   }
   return stream.moved;
@@ -708,14 +726,25 @@ async function openStream(
       ...(o.device !== undefined ? { device: o.device } : {}),
     });
     let note: string | undefined;
-    if (o.congestionControl !== undefined) {
+    let askServer: number | undefined;
+    if (o.congestionControl !== undefined && direction === "upload") {
       try {
         socket.setCongestionControl(o.congestionControl);
       } catch (error) {
         if (o.strictCongestionControl) throw error;
         note = `Congestion control "${o.congestionControl}" refused (${
           describeError(error)
-        }): the system default is used`;
+        }): uploads use the system default`;
+      }
+    } else if (o.congestionControl !== undefined) {
+      askServer = congestionControlCode(o.congestionControl);
+      if (askServer === undefined) {
+        const message = `Congestion control "${o.congestionControl}" cannot be asked of the ` +
+          `server (the protocol knows ${CONGESTION_CONTROL_NAMES.join(", ")})`;
+        if (o.strictCongestionControl) {
+          throw new BufferbaneError(ErrorCode.InvalidArgument, message);
+        }
+        note = `${message}: downloads use the server's default`;
       }
     }
     const hello = {
@@ -723,6 +752,7 @@ async function openStream(
       index,
       count: o.streams,
       duration: requested,
+      ...(askServer !== undefined ? { congestionControl: askServer } : {}),
     } as const;
     const sealed = sealHello(keys.hello, sessionId, hello);
     await socket.writeAll(sealed.message);
@@ -758,9 +788,21 @@ async function openStream(
     const scratch = new TcpInfoScratch();
     const info = direction === "upload" ? readTcpInfo(socket.fd, scratch) : undefined;
     let congestionControl: string | undefined;
-    try {
-      congestionControl = socket.congestionControl;
-    } catch { /* not Linux */ }
+    if (direction === "download") {
+      const code = grant.value.congestionControl ?? 0;
+      if (code === CONGESTION_CONTROL_REFUSED) {
+        const message = `The server refused congestion control "${o.congestionControl}" for ` +
+          `downloads (its kernel lacks it or does not allow it)`;
+        if (o.strictCongestionControl) throw new BufferbaneError(ErrorCode.Server, message);
+        note = `${message}: it sends with its default`;
+      } else {
+        congestionControl = congestionControlName(code);
+      }
+    } else {
+      try {
+        congestionControl = socket.congestionControl;
+      } catch { /* not Linux */ }
+    }
     const stream: Stream = {
       direction,
       index,

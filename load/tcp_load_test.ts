@@ -95,6 +95,10 @@ Deno.test({
       assertEquals(result.grantedMs, 1_900); // warm-up + duration + 1 s
       assertOk(Number.isFinite(download.medianMbps) && download.p90Mbps >= download.medianMbps);
       assertOk(result.congestionControl.used.length === 1);
+      // Self probes: the receiver's round-trip estimate of each stream, once the kernel has one.
+      const rtts = result.samples.filter((s) => !s.warmup).flatMap((s) => s.download!.rttMs!);
+      assertOk(rtts.length >= 4, `only ${rtts.length} receiver RTT readings`);
+      assertOk(rtts.every((rtt) => rtt > 0 && rtt < 1_000), rtts.join(", "));
       checkConsistency(result, "download");
     });
   },
@@ -119,6 +123,11 @@ Deno.test({
       assertOk(upload.bytes > 0);
       assertOk(typeof upload.retransmits === "number");
       assertOk(upload.streams.every((s) => typeof s.rttMs === "number"));
+      // Self probes: each stream's smoothed RTT in every measured sample.
+      for (const sample of result.samples.filter((s) => !s.warmup)) {
+        assertEquals(sample.upload!.rttMs!.length, 2);
+        assertOk(sample.upload!.rttMs!.every((rtt) => rtt > 0 && rtt < 1_000));
+      }
       checkConsistency(result, "upload");
     });
   },
@@ -297,18 +306,85 @@ Deno.test({
         assertEquals(reno.congestionControl, { requested: "reno", used: ["reno"] });
         assertEquals(reno.upload!.streams[0]!.congestionControl, "reno");
       }
-      const missing = await runTcpLoad({ ...options, congestionControl: "bbnosuch" });
+      const missing = await runTcpLoad({
+        ...options,
+        mode: "upload",
+        congestionControl: "bbnosuch",
+      });
       assertOk(missing.congestionControl.note?.includes('"bbnosuch" refused'));
       assertEquals(missing.congestionControl.used.length, 1);
       await assertRejects(
         () =>
-          runTcpLoad({ ...options, congestionControl: "bbnosuch", strictCongestionControl: true }),
+          runTcpLoad({
+            ...options,
+            mode: "upload",
+            congestionControl: "bbnosuch",
+            strictCongestionControl: true,
+          }),
         SocketError,
       );
+      // Downloads: the server sends, so the server is asked; a name the protocol has no code
+      // for cannot be asked.
+      const unknown = await runTcpLoad({ ...options, congestionControl: "bbnosuch" });
+      assertOk(unknown.congestionControl.note?.includes("cannot be asked of the server"));
+      assertOk(unknown.download!.bytes > 0);
+      await assertRejects(
+        () =>
+          runTcpLoad({ ...options, congestionControl: "bbnosuch", strictCongestionControl: true }),
+        BufferbaneError,
+      );
+      if (!available.includes("cdg")) {
+        const refused = await runTcpLoad({ ...options, congestionControl: "cdg" });
+        assertOk(
+          refused.congestionControl.note?.includes("The server refused"),
+          refused.congestionControl.note,
+        );
+        assertEquals(refused.congestionControl.used, []);
+        await assertRejects(
+          () => runTcpLoad({ ...options, congestionControl: "cdg", strictCongestionControl: true }),
+          BufferbaneError,
+        );
+      }
       if (Deno.uid() === 0) {
         const bound = await runTcpLoad({ ...options, device: "lo" });
         assertEquals(bound.device, "lo");
         assertOk(bound.download!.bytes > 0);
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: name("a download asked to use reno is sent with reno by the server (ss sees it)"),
+  ignore,
+  async fn() {
+    await withService({}, async (port) => {
+      const load = startTcpLoad({
+        address: "127.0.0.1",
+        port,
+        session,
+        streams: 2,
+        warmup: 0,
+        duration: 1_500,
+        congestionControl: "reno",
+      });
+      await load.ready;
+      // The server's sockets are the ones whose source port is the service's.
+      let seen = "";
+      try {
+        const { stdout } = await new Deno.Command("ss", {
+          args: ["-tinH", "state", "established", `( sport = :${port} )`],
+          stdout: "piped",
+          stderr: "null",
+        }).output();
+        seen = new TextDecoder().decode(stdout);
+      } catch { /* no ss: the GRANT alone is checked */ }
+      const result = await load.done;
+      assertEquals(result.congestionControl.used, ["reno"]);
+      assertEquals(result.download!.streams.map((s) => s.congestionControl), ["reno", "reno"]);
+      if (seen !== "") {
+        const algorithms = [...seen.matchAll(/\b(reno|cubic|bbr)\b/g)].map((m) => m[1]);
+        assertEquals(algorithms, ["reno", "reno"], seen);
       }
     });
   },

@@ -188,6 +188,12 @@ function defaultThroughputPort(server: ServerInfo): number {
   return typeof port === "number" && port > 0 ? port : server.port;
 }
 
+/** The loaded connections' own round trips in a sample (both directions), as self probes. */
+function selfRtt(sample: GoodputSample): { selfRttMs?: number[] } {
+  const rtts = [...sample.download?.rttMs ?? [], ...sample.upload?.rttMs ?? []];
+  return rtts.length > 0 ? { selfRttMs: rtts } : {};
+}
+
 async function* loadSamples(samples: AsyncIterable<GoodputSample>): AsyncGenerator<LoadSample> {
   for await (const sample of samples) {
     yield {
@@ -196,6 +202,7 @@ async function* loadSamples(samples: AsyncIterable<GoodputSample>): AsyncGenerat
       warmup: sample.warmup,
       ...(sample.download ? { downloadMbps: sample.download.mbps } : {}),
       ...(sample.upload ? { uploadMbps: sample.upload.mbps } : {}),
+      ...selfRtt(sample),
     };
   }
 }

@@ -215,6 +215,12 @@ export async function* runBufferbloat(
       0,
     );
   const notes: string[] = [];
+  if (isLoopbackHost(server.host)) {
+    notes.push(
+      "the server is on this machine (loopback): there is no link to load, so these figures " +
+        "are the tool's own floor (microseconds, RPM in the tens of thousands), not a connection's",
+    );
+  }
 
   const logs = new Map<LatencyProbeKind, ProbeLog>();
   for (const kind of settings.probes) {
@@ -252,7 +258,8 @@ export async function* runBufferbloat(
   const loads: LoadLog[] = [];
   const loadNotes: string[] = [];
   const startedAt = deps.now();
-  let congestionControl: string | undefined;
+  /** The senders' congestion control in each loaded phase, as the load reported it. */
+  const congestionControls: Partial<Record<LoadedPhase, string>> = {};
   try {
     for (const log of logs.values()) log.probe.start((record) => log.records.push(record));
     await deps.sleep(settings.baselineMs, signal);
@@ -297,7 +304,7 @@ export async function* runBufferbloat(
       try {
         const outcome = await run.done;
         loadNotes.push(...outcome.notes.map((note) => `${phase} load: ${note}`));
-        congestionControl ??= outcome.congestionControl;
+        if (outcome.congestionControl) congestionControls[phase] = outcome.congestionControl;
       } catch (error) {
         loadNotes.push(`${phase} load failed: ${describeError(error)}`);
       }
@@ -393,7 +400,12 @@ export async function* runBufferbloat(
       warmup_ms: settings.warmupMs,
       gap_ms: settings.gapMs,
       streams: settings.streams,
-      congestion_control: congestionControl ?? settings.congestionControl ?? "system default",
+      congestion_control: congestionControls.upload ?? congestionControls.download ??
+        settings.congestionControl ?? "system default",
+      // The sender's algorithm per phase: the server's on downloads, ours on uploads.
+      congestion_control_by_phase: Object.fromEntries(
+        LOADED_PHASES.map((phase) => [phase, congestionControls[phase] ?? null]),
+      ),
       probe_interval_ms: primary.probe.intervalMs,
       probes: [...logs.keys()],
       timeout_ms: ctx.timeout,
@@ -417,9 +429,18 @@ export async function* runBufferbloat(
   ctx.result({
     status: "ok",
     grade: summary.grade,
+    headline: `+${summary.increase_ms ?? "?"} ms under ${summary.increase_phase} load, ` +
+      `${summary.rpm} RPM (${summary.rpm_class}), queue ${summary.queue}`,
     summary: summary as unknown as Record<string, unknown>,
   });
   ctx.log.info(formatBufferbloatSummary(summary, title).join("\n"));
+}
+
+/** Whether `host` names this machine's loopback (127.0.0.0/8, ::1, localhost). */
+function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  return /^127\./.test(bare) || bare === "::1" || bare === "localhost" ||
+    bare.endsWith(".localhost");
 }
 
 function medianOf(

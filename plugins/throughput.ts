@@ -429,7 +429,20 @@ async function* runThroughput(
     await session.close().catch(() => {});
   }
   if (stopped) summary.stopped = true;
-  ctx.result({ status: failed || stopped ? "failed" : "ok", summary });
+  const figures = (["download", "upload"] as const).flatMap((direction) => {
+    const mean = (summary[direction] as { mean_mbps?: number | null } | undefined)?.mean_mbps;
+    return typeof mean === "number" ? [`${direction} ${formatMbps(mean)} Mbit/s`] : [];
+  });
+  ctx.result({
+    status: failed || stopped ? "failed" : "ok",
+    ...(figures.length > 0 ? { headline: figures.join(", ") } : {}),
+    summary,
+  });
+}
+
+/** Mbit/s with three significant digits at most (941, 38.2, 0.512), whole from 1000. */
+function formatMbps(mbps: number): string {
+  return mbps >= 1000 ? Math.round(mbps).toString() : Number(mbps.toPrecision(3)).toString();
 }
 
 function requireServer(server: ServerInfo | undefined): ServerInfo {

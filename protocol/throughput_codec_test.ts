@@ -51,7 +51,7 @@ Deno.test("a well-sealed HELLO with a bad body is refused as bad_field", () => {
   const message = sealHello(keys.hello, 42n, body, nonce).message;
   const plain = new Uint8Array(16);
   plain[0] = 1;
-  plain[1] = 1; // reserved
+  plain[1] = 200; // no congestion control has that code
   plain[5] = 1;
   plain[11] = 1;
   xchacha20poly1305(keys.hello, nonce, message.subarray(0, 12)).encrypt(

@@ -45,8 +45,11 @@
  * HELLO body (16 bytes)                  GRANT body (12 bytes)
  *  0 direction (u8): 1 download          0 granted duration (u32 ms, >= 1)
  *    (server sends), 2 upload             4 direction (u8), the HELLO's
- *    (client sends)                       5 reserved (u8, 0)
- *  1 reserved (u8, 0)                     6 stream index (u16), the HELLO's
+ *    (client sends)                       5 congestion control (u8) the server
+ *  1 congestion control (u8): 0 the         sends with (downloads): its code, 0
+ *    server's default, n an algorithm       when it has none (and uploads), 255
+ *    of congestion_control.ts (only         when the one asked for was refused
+ *    downloads: the server sends)         6 stream index (u16), the HELLO's
  *  2 stream index (u16, < count)          8 reserved (u32, 0)
  *  4 stream count (u16, 1 to 256): the
  *    streams of this test and direction
@@ -64,6 +67,11 @@
  */
 import { type Decoded, decoded, guarded, refused } from "./decoded.ts";
 import { MAGIC } from "./wire.ts";
+import {
+  CONGESTION_CONTROL_DEFAULT,
+  CONGESTION_CONTROL_NAMES,
+  CONGESTION_CONTROL_REFUSED,
+} from "./congestion_control.ts";
 
 /** The version of the throughput handshake this module speaks. */
 export const THROUGHPUT_VERSION = 1;
@@ -136,6 +144,11 @@ export interface HelloBody {
   count: number;
   /** How long the client wants the stream, ms (at least 1). */
   duration: number;
+  /**
+   * The congestion control the server should send with (a code of `congestion_control.ts`),
+   * downloads only; 0 or absent for the server's default.
+   */
+  congestionControl?: number;
 }
 
 /** A GRANT body: what the server gives. */
@@ -146,6 +159,13 @@ export interface GrantBody {
   direction: StreamDirection;
   /** The HELLO's stream index, echoed. */
   index: number;
+  /**
+   * The congestion control the server sends with (downloads): its code of
+   * `congestion_control.ts`, 0 (or absent) when the wire has no code for it (and for uploads),
+   * 255 when the one the HELLO asked for was refused by the server's kernel (the server's
+   * default is used).
+   */
+  congestionControl?: number;
 }
 
 /** The clear part of a HELLO or GRANT. */
@@ -271,9 +291,15 @@ export function encodeHelloBody(body: HelloBody): Uint8Array {
   checkRange("count", body.count, 1, MAX_STREAM_COUNT);
   checkRange("index", body.index, 0, body.count - 1);
   checkRange("duration", body.duration, 1, MAX_STREAM_DURATION_MS);
+  const congestionControl = body.congestionControl ?? CONGESTION_CONTROL_DEFAULT;
+  checkRange("congestion control", congestionControl, 0, CONGESTION_CONTROL_NAMES.length);
+  if (congestionControl !== 0 && body.direction !== StreamDirection.Download) {
+    throw new RangeError("Invalid congestion control: only a download asks for one");
+  }
   const bytes = new Uint8Array(HELLO_BODY_SIZE);
   const v = view(bytes);
   v.setUint8(0, body.direction);
+  v.setUint8(1, congestionControl);
   v.setUint16(2, body.index);
   v.setUint16(4, body.count);
   v.setUint32(8, body.duration);
@@ -282,7 +308,7 @@ export function encodeHelloBody(body: HelloBody): Uint8Array {
 
 /**
  * Decodes and checks a HELLO body: a known direction, `index < count <= 256`, a duration of at
- * least 1 ms, and zero reserved bytes.
+ * least 1 ms, a known congestion control code (downloads only), and zero reserved bytes.
  *
  * @param bytes The opened body.
  * @returns The request, or why it is refused.
@@ -293,7 +319,7 @@ export function encodeHelloBody(body: HelloBody): Uint8Array {
  * const bytes = encodeHelloBody({ direction: StreamDirection.Upload, index: 0, count: 1, duration: 5 });
  * const result = decodeHelloBody(bytes);
  * console.log(result.ok && result.value.direction); // 2
- * bytes[1] = 1; // a reserved byte
+ * bytes[6] = 1; // a reserved byte
  * console.log(decodeHelloBody(bytes)); // { ok: false, reason: "bad_field" }
  * ```
  */
@@ -311,10 +337,21 @@ export function decodeHelloBody(bytes: Uint8Array): Decoded<HelloBody> {
     if (count < 1 || count > MAX_STREAM_COUNT || index >= count || duration < 1) {
       return refused("bad_field");
     }
-    if (v.getUint8(1) !== 0 || v.getUint16(6) !== 0 || v.getUint32(12) !== 0) {
+    const congestionControl = v.getUint8(1);
+    if (
+      congestionControl > CONGESTION_CONTROL_NAMES.length ||
+      (congestionControl !== 0 && direction !== StreamDirection.Download)
+    ) {
       return refused("bad_field");
     }
-    return decoded({ direction: direction as StreamDirection, index, count, duration });
+    if (v.getUint16(6) !== 0 || v.getUint32(12) !== 0) return refused("bad_field");
+    return decoded({
+      direction: direction as StreamDirection,
+      index,
+      count,
+      duration,
+      ...(congestionControl !== 0 ? { congestionControl } : {}),
+    });
   });
 }
 
@@ -336,17 +373,23 @@ export function encodeGrantBody(body: GrantBody): Uint8Array {
   checkRange("duration", body.duration, 1, MAX_STREAM_DURATION_MS);
   checkDirection(body.direction);
   checkRange("index", body.index, 0, MAX_STREAM_COUNT - 1);
+  const congestionControl = body.congestionControl ?? CONGESTION_CONTROL_DEFAULT;
+  if (!isGrantCongestionControl(congestionControl)) {
+    throw new RangeError(`Invalid congestion control "${congestionControl}" in a GRANT`);
+  }
   const bytes = new Uint8Array(GRANT_BODY_SIZE);
   const v = view(bytes);
   v.setUint32(0, body.duration);
   v.setUint8(4, body.direction);
+  v.setUint8(5, congestionControl);
   v.setUint16(6, body.index);
   return bytes;
 }
 
 /**
  * Decodes and checks a GRANT body: a duration of at least 1 ms, a known direction, an index
- * below {@linkcode MAX_STREAM_COUNT} and zero reserved bytes.
+ * below {@linkcode MAX_STREAM_COUNT}, a known congestion control outcome and zero reserved
+ * bytes.
  *
  * @param bytes The opened body.
  * @returns The grant, or why it is refused.
@@ -370,7 +413,21 @@ export function decodeGrantBody(bytes: Uint8Array): Decoded<GrantBody> {
     if (duration < 1 || !DIRECTIONS.has(direction) || index >= MAX_STREAM_COUNT) {
       return refused("bad_field");
     }
-    if (v.getUint8(5) !== 0 || v.getUint32(8) !== 0) return refused("bad_field");
-    return decoded({ duration, direction: direction as StreamDirection, index });
+    const congestionControl = v.getUint8(5);
+    if (!isGrantCongestionControl(congestionControl) || v.getUint32(8) !== 0) {
+      return refused("bad_field");
+    }
+    return decoded({
+      duration,
+      direction: direction as StreamDirection,
+      index,
+      ...(congestionControl !== 0 ? { congestionControl } : {}),
+    });
   });
+}
+
+/** Whether `code` may stand in a GRANT: the default, an algorithm, or "refused". */
+function isGrantCongestionControl(code: number): boolean {
+  return Number.isInteger(code) &&
+    (code === CONGESTION_CONTROL_REFUSED || (code >= 0 && code <= CONGESTION_CONTROL_NAMES.length));
 }

@@ -1,3 +1,4 @@
+import { CONGESTION_CONTROL_REFUSED, congestionControlCode } from "./congestion_control.ts";
 import { assertEquals, assertOk, assertThrows } from "../tests/support/assert.ts";
 import {
   decodeGrantBody,
@@ -59,7 +60,8 @@ Deno.test("decodeHelloBody() checks every length and field", () => {
   const cases: [number, number][] = [
     [0, 0], // direction 0
     [0, 3], // unknown direction
-    [1, 1], // reserved
+    [1, 18], // no congestion control has that code
+    [1, 255], // "refused" is for GRANTs
     [3, 2], // index 2 of count 2
     [5, 0], // count 0 (index 1 then also out of range)
     [6, 1], // reserved
@@ -77,6 +79,42 @@ Deno.test("decodeHelloBody() checks every length and field", () => {
   const tooMany = good.slice();
   new DataView(tooMany.buffer).setUint16(4, 257);
   assertEquals(decodeHelloBody(tooMany), { ok: false, reason: "bad_field" });
+  // An upload cannot ask for a congestion control: the server only receives.
+  const upload = encodeHelloBody({ direction: 2, index: 0, count: 1, duration: 10 });
+  upload[1] = 2;
+  assertEquals(decodeHelloBody(upload), { ok: false, reason: "bad_field" });
+});
+
+Deno.test("a download HELLO carries the congestion control it asks for, a GRANT what was done", () => {
+  const cubic = congestionControlCode("cubic")!;
+  const hello = {
+    direction: 1 as const,
+    index: 0,
+    count: 4,
+    duration: 10,
+    congestionControl: cubic,
+  };
+  const bytes = encodeHelloBody(hello);
+  assertEquals(bytes[1], 2);
+  assertEquals(decodeHelloBody(bytes), { ok: true, value: hello });
+  throwsRange(
+    () => encodeHelloBody({ ...hello, direction: StreamDirection.Upload }),
+    "only a download",
+  );
+  throwsRange(() => encodeHelloBody({ ...hello, congestionControl: 18 }), "congestion control");
+  for (const outcome of [cubic, CONGESTION_CONTROL_REFUSED]) {
+    const grant = {
+      duration: 10,
+      direction: StreamDirection.Download,
+      index: 0,
+      congestionControl: outcome,
+    };
+    assertEquals(decodeGrantBody(encodeGrantBody(grant)), { ok: true, value: grant });
+  }
+  throwsRange(
+    () => encodeGrantBody({ duration: 10, direction: 1, index: 0, congestionControl: 100 }),
+    "congestion control",
+  );
 });
 
 Deno.test("encodeGrantBody() and decodeGrantBody() round-trip and check fields", () => {
@@ -87,7 +125,7 @@ Deno.test("encodeGrantBody() and decodeGrantBody() round-trip and check fields",
   assertEquals(decodeGrantBody(new Uint8Array(13)), { ok: false, reason: "too_long" });
   for (const offset of [4, 5, 6, 8, 11]) {
     const changed = bytes.slice();
-    changed[offset] = offset === 4 ? 9 : offset === 6 ? 1 : 1;
+    changed[offset] = offset === 4 ? 9 : offset === 5 ? 18 : 1;
     assertEquals(decodeGrantBody(changed), { ok: false, reason: "bad_field" }, `byte ${offset}`);
   }
   throwsRange(() => encodeGrantBody({ ...body, duration: 0 }), "duration");

@@ -35,6 +35,9 @@ import {
   type ThroughputLimits,
 } from "./throughput_limits.ts";
 import { TokenBucket } from "./rate_limit.ts";
+import { type TestSessionLimits, TestSessions } from "./test_sessions.ts";
+import { BrowserResults } from "./browser_results.ts";
+import { createWebApp } from "./web_app.ts";
 
 /** Options of {@linkcode createHttpEndpoints}. */
 export interface HttpEndpointsOptions {
@@ -89,6 +92,19 @@ export interface HttpEndpointsOptions {
    * @default {1048576}
    */
   chunkSize?: number;
+  /**
+   * Browser test sessions (`test_sessions.ts`): a download, upload or WebSocket that names one
+   * (`?session=ID`) is attached to it, keeps it alive while it moves, and is cut when it ends;
+   * one that names an unknown or ended session gets 403.
+   */
+  sessions?: TestSessions;
+  /**
+   * Refuse (403) downloads, uploads and WebSockets that name no live session, so that every
+   * load belongs to a bounded test.
+   *
+   * @default {false}
+   */
+  requireSession?: boolean;
 }
 
 /** What the endpoints have served. */
@@ -97,6 +113,8 @@ export interface HttpEndpointsStats {
   requests: { download: number; upload: number; ping: number; ws: number; other: number };
   /** Answers 429, by the limit that refused. */
   limited: Record<StreamRefusal | "websockets", number>;
+  /** Answers 403: no live test session named where one is needed. */
+  noSession: number;
   /** Body bytes sent by downloads and read from uploads. */
   bytes: { sent: number; received: number };
   /** WebSockets open now. */
@@ -160,6 +178,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
   const stats: HttpEndpointsStats = {
     requests: { download: 0, upload: 0, ping: 0, ws: 0, other: 0 },
     limited: { address_streams: 0, server_streams: 0, bytes_per_hour: 0, websockets: 0 },
+    noSession: 0,
     bytes: { sent: 0, received: 0 },
     webSockets: 0,
   };
@@ -192,7 +211,34 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
     });
   };
 
+  const sessions = options.sessions;
+  const requireSession = options.requireSession ?? false;
+  /**
+   * The live session a request names, `null` when it names none (and none is required), or
+   * the 403 to answer.
+   */
+  const sessionOf = (url: URL): string | null | Response => {
+    const id = url.searchParams.get("session");
+    if (id !== null && sessions?.get(id) !== undefined) return id;
+    if (id === null && !requireSession) return null;
+    stats.noSession++;
+    return text(
+      id === null
+        ? "Forbidden: start a test first (POST /api/sessions)\n"
+        : "Forbidden: this test session has ended or never was\n",
+      403,
+    );
+  };
+  /** Attaches a stream to its session (when it has one): `cut` runs when the session ends. */
+  const attach = (session: string | null, cut: () => void): () => void =>
+    (session === null ? undefined : sessions?.attach(session, cut)) ?? (() => {});
+  const touch = (session: string | null) => {
+    if (session !== null) sessions?.touch(session);
+  };
+
   function download(url: URL, address: string): Response {
+    const session = sessionOf(url);
+    if (session instanceof Response) return session;
     const asked = url.searchParams.get("bytes");
     let total = maxDownload;
     if (asked !== null) {
@@ -209,9 +255,11 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
     let left = total;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let cut: (() => void) | undefined;
+    let detach = () => {};
     const finish = () => {
       clearTimeout(timer);
       ticket.close();
+      detach();
       if (cut) cutters.delete(cut);
     };
     const body = new ReadableStream<Uint8Array>({
@@ -223,6 +271,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
           } catch { /* already closed */ }
         };
         cutters.add(cut);
+        detach = attach(session, cut);
         // Bounded whatever the client does: one that stops reading is cut off.
         timer = setTimeout(cut, limiter.limits.maxDuration + 2_000);
       },
@@ -235,6 +284,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
         const piece = left >= chunk.byteLength ? chunk : chunk.subarray(0, left);
         left -= piece.byteLength;
         stats.bytes.sent += piece.byteLength;
+        touch(session);
         controller.enqueue(piece);
         if (!ticket.charge(piece.byteLength)) left = 0;
       },
@@ -252,7 +302,12 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
     });
   }
 
-  async function upload(request: Request, address: string): Promise<Response> {
+  async function upload(request: Request, url: URL, address: string): Promise<Response> {
+    const session = sessionOf(url);
+    if (session instanceof Response) {
+      await request.body?.cancel().catch(() => {});
+      return session;
+    }
     const ticket = limiter.open(address);
     if (typeof ticket === "string") {
       await request.body?.cancel().catch(() => {});
@@ -261,19 +316,21 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
     const started = performance.now();
     let bytes = 0;
     let capped: "bytes" | "duration" | "bytes_per_hour" | undefined;
-    const reader = request.body?.getReader();
-    const cut = () => reader?.cancel().catch(() => {});
+    const reader = request.body ? new BodyDrain(request.body) : undefined;
+    const cut = () => reader?.cancel();
     cutters.add(cut);
+    const detach = attach(session, cut);
     const timer = setTimeout(() => {
       capped ??= "duration";
       cut();
     }, limiter.limits.maxDuration);
     try {
       while (reader) {
-        const { done, value } = await readOrEnd(reader);
-        if (done) break;
+        const value = await reader.next();
+        if (value === undefined) break;
         bytes += value.byteLength;
         stats.bytes.received += value.byteLength;
+        touch(session);
         if (bytes > maxUpload) {
           capped = "bytes";
           break;
@@ -285,19 +342,22 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
       }
     } finally {
       cutters.delete(cut);
+      detach();
       clearTimeout(timer);
       ticket.close();
-      if (capped !== undefined) await reader?.cancel().catch(() => {});
+      if (capped !== undefined) await reader?.cancel();
     }
     const ms = Math.round((performance.now() - started) * 1000) / 1000;
     const status = capped === "bytes" ? 413 : capped === "bytes_per_hour" ? 429 : 200;
     return json({ bytes, ms, ...(capped ? { capped } : {}) }, status);
   }
 
-  function webSocket(request: Request, address: string): Response {
+  function webSocket(request: Request, url: URL, address: string): Response {
     if ((request.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
       return text("Expected a WebSocket upgrade\n", 426, { upgrade: "websocket" });
     }
+    const session = sessionOf(url);
+    if (session instanceof Response) return session;
     const key = clientKey(address);
     const open = socketsByClient.get(key) ?? 0;
     if (open >= maxSockets) {
@@ -310,10 +370,12 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
     const bucket = new TokenBucket({ rate: messageRate, burst: messageRate }, performance.now());
     const cut = () => socket.close(1001, "server shutting down");
     cutters.add(cut);
+    const detach = attach(session, () => socket.close(1000, "test session ended"));
     const life = setTimeout(() => socket.close(1000, "longest duration reached"), socketLife);
     socket.binaryType = "arraybuffer";
     socket.onmessage = (event) => {
       if (!bucket.take(performance.now())) return;
+      touch(session);
       const data = event.data;
       if (typeof data === "string") {
         if (data.length > 1024) return socket.close(1009, "message too big");
@@ -333,6 +395,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
     };
     socket.onclose = () => {
       cutters.delete(cut);
+      detach();
       clearTimeout(life);
       stats.webSockets--;
       const left = (socketsByClient.get(key) ?? 1) - 1;
@@ -376,7 +439,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
         case "/upload":
           stats.requests.upload++;
           if (method !== "POST") return notAllowed("POST");
-          return upload(request, address);
+          return upload(request, url, address);
         case "/ping":
           stats.requests.ping++;
           if (method !== "GET" && method !== "HEAD") return notAllowed("GET, HEAD");
@@ -387,7 +450,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
         case "/ws":
           stats.requests.ws++;
           if (method !== "GET") return notAllowed("GET");
-          return webSocket(request, address);
+          return webSocket(request, url, address);
         default:
           stats.requests.other++;
           return text("Not found\n", 404);
@@ -400,14 +463,44 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
   }
 }
 
-/** Reads the next chunk; a cancelled or failed body reads as its end. */
-async function readOrEnd(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-): Promise<ReadableStreamReadResult<Uint8Array>> {
-  try {
-    return await reader.read();
-  } catch {
-    return { done: true, value: undefined };
+/**
+ * Reads a request body chunk by chunk. A network body is a byte stream: it is read with a BYOB
+ * reader into one reused buffer, since the default reader allocates a chunk per read, which
+ * made this sink the slower end of an upload (bench/throughput_vs_iperf3.ts). Other bodies (an
+ * in-process `Request`) fall back to the default reader.
+ */
+class BodyDrain {
+  #byob: ReadableStreamBYOBReader | undefined;
+  #plain: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #buffer = new Uint8Array(1_048_576);
+
+  constructor(body: ReadableStream<Uint8Array>) {
+    try {
+      this.#byob = body.getReader({ mode: "byob" });
+    } catch {
+      this.#plain = body.getReader();
+    }
+  }
+
+  /** The next chunk (valid until the next call); `undefined` at the end or on a failure. */
+  async next(): Promise<Uint8Array | undefined> {
+    try {
+      if (this.#byob) {
+        const { done, value } = await this.#byob.read(this.#buffer);
+        if (done || value === undefined) return undefined;
+        this.#buffer = new Uint8Array(value.buffer);
+        return value;
+      }
+      const { done, value } = await this.#plain!.read();
+      return done ? undefined : value;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stops reading (the client's body is dropped). */
+  cancel(): Promise<void> {
+    return (this.#byob ?? this.#plain)!.cancel().catch(() => {});
   }
 }
 
@@ -438,6 +531,28 @@ export interface HttpServerOptions extends HttpEndpointsOptions {
   cert?: string;
   /** PEM private key of `cert`. */
   key?: string;
+  /**
+   * Serve the browser test pages too (`web_app.ts`); every download, upload and WebSocket then
+   * needs a live test session.
+   */
+  web?: {
+    /**
+     * SQLite file of saved results.
+     *
+     * @default {":memory:"}
+     */
+    resultsDb?: string;
+    /**
+     * Days a saved result is kept.
+     *
+     * @default {90}
+     */
+    resultsRetentionDays?: number;
+    /** Caps of the test sessions (see `TEST_SESSION_DEFAULTS`). */
+    sessions?: Partial<TestSessionLimits>;
+    /** The page's code (tests may stub it); bundled from `web/` by default. */
+    script?: () => Promise<string>;
+  };
 }
 
 /** Running HTTP endpoints. */
@@ -448,6 +563,8 @@ export interface HttpServer {
   readonly url: string;
   /** The endpoints (their counters and limiter). */
   readonly endpoints: HttpEndpoints;
+  /** The test sessions and saved results, when the web pages are served. */
+  readonly web?: { sessions: TestSessions; results: BrowserResults };
   /** Stops the server (open downloads and uploads are cut). */
   close(): Promise<void>;
 }
@@ -472,7 +589,24 @@ export async function startHttpEndpoints(options: HttpServerOptions): Promise<Ht
   if ((options.cert === undefined) !== (options.key === undefined)) {
     throw new TypeError("Invalid HTTPS setup: give both a certificate and its key, or neither");
   }
-  const endpoints = createHttpEndpoints(options);
+  const web = options.web === undefined ? undefined : {
+    sessions: new TestSessions(options.web.sessions ? { limits: options.web.sessions } : {}),
+    results: new BrowserResults({
+      path: options.web.resultsDb ?? ":memory:",
+      retentionDays: options.web.resultsRetentionDays ?? 90,
+    }),
+  };
+  const endpoints = createHttpEndpoints({
+    ...options,
+    ...(web ? { sessions: web.sessions, requireSession: true } : {}),
+  });
+  const app = web
+    ? createWebApp({
+      endpoints,
+      ...web,
+      ...(options.web?.script ? { script: options.web.script } : {}),
+    })
+    : endpoints;
   const listen = options.listen ?? { address: "127.0.0.1", port: 0 };
   const listening = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({
@@ -481,7 +615,7 @@ export async function startHttpEndpoints(options: HttpServerOptions): Promise<Ht
     ...(options.cert !== undefined ? { cert: options.cert, key: options.key! } : {}),
     onListen: (addr) => listening.resolve(addr as Deno.NetAddr),
     onError: () => new Response("Internal error\n", { status: 500 }),
-  }, (request, info) => endpoints.fetch(request, info));
+  }, (request, info) => app.fetch(request, info));
   const addr = await listening.promise;
   const scheme = options.cert !== undefined ? "https" : "http";
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
@@ -489,10 +623,13 @@ export async function startHttpEndpoints(options: HttpServerOptions): Promise<Ht
     address: { address: addr.hostname, port: addr.port },
     url: `${scheme}://${host}:${addr.port}`,
     endpoints,
+    ...(web ? { web } : {}),
     async close() {
       const stopping = server.shutdown();
+      web?.sessions.close();
       endpoints.closeAll();
       await stopping;
+      web?.results.close();
     },
   };
 }

@@ -1,6 +1,8 @@
 import { assertEquals, assertOk, assertRejects } from "../tests/support/assert.ts";
 import { createHttpEndpoints, startHttpEndpoints } from "./http_endpoints.ts";
 import { ThroughputLimiter } from "./throughput_limits.ts";
+import { TestSessions } from "./test_sessions.ts";
+import { selfSignedCertificate } from "../tests/support/self_signed.ts";
 
 const from = (hostname: string) => ({
   remoteAddr: { transport: "tcp" as const, hostname, port: 40000 },
@@ -192,46 +194,6 @@ Deno.test("HTTPS needs both a certificate and a key", async () => {
   await assertRejects(() => startHttpEndpoints({ cert: "x" }), TypeError);
 });
 
-async function selfSignedCertificate(): Promise<{ cert: string; key: string } | undefined> {
-  const dir = await Deno.makeTempDir({ prefix: "bb-https-" });
-  try {
-    const { success } = await new Deno.Command("openssl", {
-      args: [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-addext",
-        "basicConstraints=critical,CA:FALSE",
-        "-keyout",
-        `${dir}/key.pem`,
-        "-out",
-        `${dir}/cert.pem`,
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    if (!success) return undefined;
-    return {
-      cert: await Deno.readTextFile(`${dir}/cert.pem`),
-      key: await Deno.readTextFile(`${dir}/key.pem`),
-    };
-  } catch {
-    return undefined; // no openssl
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("HTTPS when a certificate and key are given", async (t) => {
   const tls = await selfSignedCertificate();
   if (!tls) {
@@ -247,5 +209,83 @@ Deno.test("HTTPS when a certificate and key are given", async (t) => {
   } finally {
     client.close();
     await server.close();
+  }
+});
+
+Deno.test("with test sessions: no session no load, and a session's end cuts its streams", async () => {
+  const sessions = new TestSessions();
+  const endpoints = createHttpEndpoints({ sessions, requireSession: true });
+  try {
+    const bare = await endpoints.fetch(new Request("http://x/download?bytes=1000"));
+    assertEquals(bare.status, 403);
+    assertOk((await bare.text()).includes("start a test first"));
+    const unknown = await endpoints.fetch(new Request("http://x/download?session=nope"));
+    assertEquals(unknown.status, 403);
+    await unknown.body?.cancel();
+    const upload = await endpoints.fetch(
+      new Request("http://x/upload", { method: "POST", body: new Uint8Array(10) }),
+    );
+    assertEquals(upload.status, 403);
+    await upload.body?.cancel();
+    assertEquals(endpoints.stats().noSession, 3);
+
+    const session = sessions.start("127.0.0.1", "single");
+    assertOk("id" in session);
+    const download = await endpoints.fetch(
+      new Request(`http://x/download?session=${session.id}`),
+    );
+    assertEquals(download.status, 200);
+    const reader = download.body!.getReader();
+    let got = 0;
+    for (let i = 0; i < 3; i++) got += (await reader.read()).value?.byteLength ?? 0;
+    assertOk(got > 0);
+    assertEquals(sessions.stats().streams, 1);
+    sessions.end(session.id, "done");
+    let cut = false;
+    try {
+      for (;;) {
+        const { done } = await reader.read();
+        if (done) break;
+      }
+    } catch {
+      cut = true;
+    }
+    assertOk(cut, "the download was cut when its session ended");
+    assertEquals(sessions.stats().streams, 0);
+    const after = await endpoints.fetch(new Request(`http://x/download?session=${session.id}`));
+    assertEquals(after.status, 403);
+    await after.body?.cancel();
+  } finally {
+    endpoints.closeAll();
+    sessions.close();
+  }
+});
+
+Deno.test("with test sessions: a WebSocket keeps its session alive and closes when it ends", async () => {
+  const sessions = new TestSessions({ limits: { idleTimeout: 300 } });
+  const server = await startHttpEndpoints({ sessions, requireSession: true });
+  try {
+    const session = sessions.start("127.0.0.1", "single");
+    assertOk("id" in session);
+    const url = server.url.replace("http", "ws");
+    const socket = new WebSocket(`${url}/ws?session=${session.id}`);
+    const closed = new Promise<CloseEvent>((resolve) => socket.onclose = resolve);
+    await new Promise((resolve, reject) => {
+      socket.onopen = resolve;
+      socket.onerror = reject;
+    });
+    // Messages every 100 ms keep it past the 300 ms idle timeout.
+    for (let i = 0; i < 8; i++) {
+      socket.send(JSON.stringify({ t: i }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assertOk(sessions.get(session.id) !== undefined, "alive while it talks");
+    const close = await closed; // then silence: idle, and the server closes the socket
+    assertEquals(close.code, 1000);
+    assertEquals(close.reason, "test session ended");
+    assertEquals(sessions.stats().ended.idle, 1);
+  } finally {
+    await server.close();
+    sessions.close();
   }
 });

@@ -21,12 +21,19 @@
  *
  * @module
  */
+import {
+  CONGESTION_CONTROL_DEFAULT,
+  CONGESTION_CONTROL_REFUSED,
+  congestionControlCode,
+  congestionControlName,
+} from "../protocol/congestion_control.ts";
 import type { SessionKeys } from "../protocol/keys.ts";
 import { openHello, sealGrant } from "../protocol/throughput_codec.ts";
 import { deriveThroughputKeys } from "../protocol/throughput_keys.ts";
 import {
   type HelloBody,
   readThroughputHeader,
+  StreamDirection,
   ThroughputMessage,
 } from "../protocol/throughput_wire.ts";
 import {
@@ -58,6 +65,39 @@ export type HelloRefusal =
   | "replayed"
   | "too_many_hellos"
   | StreamRefusal;
+
+/** What a download's socket offers for its congestion control (a `TcpSocket` does). */
+export interface CongestionControlSocket {
+  /** Sets the algorithm; throws when the kernel refuses it. */
+  setCongestionControl(name: string): void;
+  /** The algorithm in use. */
+  readonly congestionControl: string;
+}
+
+/**
+ * The GRANT's congestion control code of a download: the one asked for is set first; then the
+ * code of the algorithm the socket sends with (0 when the wire has no code for it), or
+ * {@linkcode CONGESTION_CONTROL_REFUSED} when the one asked for could not be set.
+ */
+function senderCongestionControl(
+  asked: number | undefined,
+  socket: CongestionControlSocket | undefined,
+): number {
+  const name = asked === undefined ? undefined : congestionControlName(asked);
+  if (name !== undefined) {
+    try {
+      if (!socket) return CONGESTION_CONTROL_REFUSED;
+      socket.setCongestionControl(name);
+    } catch {
+      return CONGESTION_CONTROL_REFUSED;
+    }
+  }
+  try {
+    return socket ? congestionControlCode(socket.congestionControl) ?? 0 : 0;
+  } catch {
+    return CONGESTION_CONTROL_DEFAULT;
+  }
+}
 
 /** A HELLO that earned a stream. */
 export interface Admitted {
@@ -192,9 +232,16 @@ export class ThroughputAdmission {
    *
    * @param message The bytes the client sent first (exactly one HELLO's worth).
    * @param address The client's IP address as the listener reports it.
+   * @param socket The stream's socket, for a download's congestion control: the one asked for
+   * is set on it, and the GRANT tells the algorithm it sends with (or that the kernel refused
+   * the one asked for). Without it, a download that asks for one is told it was refused.
    * @returns The admission, or why not.
    */
-  async admit(message: Uint8Array, address: string): Promise<Admitted | Refused> {
+  async admit(
+    message: Uint8Array,
+    address: string,
+    socket?: CongestionControlSocket,
+  ): Promise<Admitted | Refused> {
     const header = readThroughputHeader(message, ThroughputMessage.Hello);
     if (!header.ok) return this.#refuse("malformed");
     const sessionId = header.value.sessionId;
@@ -243,12 +290,16 @@ export class ThroughputAdmission {
     const ticket = this.#limiter.open(address);
     if (typeof ticket === "string") return this.#refuse(ticket);
     const duration = Math.min(hello.duration, Math.floor(this.#limiter.limits.maxDuration));
+    const congestionControl = hello.direction === StreamDirection.Download
+      ? senderCongestionControl(hello.congestionControl, socket)
+      : CONGESTION_CONTROL_DEFAULT;
     let grant: Uint8Array;
     try {
       grant = sealGrant(keys.grant, sessionId, opened.value.nonce, {
         duration: Math.max(1, duration),
         direction: hello.direction,
         index: hello.index,
+        congestionControl,
       });
     } catch {
       ticket.close();

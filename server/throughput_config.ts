@@ -80,6 +80,23 @@ export interface HttpSectionConfig {
   maxWebSocketsPerAddress: number;
   /** How long a WebSocket may stay open, ms. */
   webSocketMaxDuration: number;
+  /** The browser test pages (`web_app.ts`), when on. */
+  web?: WebSectionConfig;
+}
+
+/** The browser test pages' settings (`[http] web = true` and the `test_*` keys). */
+export interface WebSectionConfig {
+  /** The SQLite file saved results go to. */
+  resultsDb: string;
+  /** Days a saved result is kept. */
+  resultsRetentionDays: number;
+  /** Caps of the test sessions. */
+  sessions: {
+    maxDuration: number;
+    idleTimeout: number;
+    testsPerHour: number;
+    concurrentPerAddress: { single: number; household: number };
+  };
 }
 
 /** What the two sections configure. */
@@ -256,6 +273,19 @@ export const httpSectionSchema = z.strictObject({
   max_websockets_per_address: positiveInt.default(4).describe("WebSockets at once per client"),
   websocket_max_duration: duration(1000).prefault("2m")
     .describe("How long a WebSocket may stay open"),
+  web: z.boolean().default(false)
+    .describe("Serve the browser bufferbloat test at / (every load then needs a test session)"),
+  results_db: z.string().min(1).default("bufferbane-results.db")
+    .describe("SQLite file of saved browser results (the share links)"),
+  results_retention_days: positiveInt.default(90).describe("Days a saved result is kept"),
+  test_max_duration: duration(1000).prefault("5m").describe("The longest browser test"),
+  test_idle_timeout: duration(1000).prefault("30s")
+    .describe("A browser test with no sign of life for this long ends, streams and all"),
+  tests_per_hour: positiveInt.default(16).describe("Browser tests one client may start per hour"),
+  tests_at_once_per_address: positiveInt.default(2)
+    .describe("Single-user tests open at once per client"),
+  household_sessions_per_address: positiveInt.default(4)
+    .describe("Household sessions open at once per client"),
 }).refine((s) => (s.cert_file === undefined) === (s.key_file === undefined), {
   message: "set both cert_file and key_file for HTTPS, or neither",
   path: ["cert_file"],
@@ -330,6 +360,23 @@ export function resolveThroughputConfig(sections: ThroughputSections): Throughpu
         maxUploadBytes: h.max_upload_bytes,
         maxWebSocketsPerAddress: h.max_websockets_per_address,
         webSocketMaxDuration: h.websocket_max_duration,
+        ...(h.web
+          ? {
+            web: {
+              resultsDb: h.results_db,
+              resultsRetentionDays: h.results_retention_days,
+              sessions: {
+                maxDuration: h.test_max_duration,
+                idleTimeout: h.test_idle_timeout,
+                testsPerHour: h.tests_per_hour,
+                concurrentPerAddress: {
+                  single: h.tests_at_once_per_address,
+                  household: h.household_sessions_per_address,
+                },
+              },
+            },
+          }
+          : {}),
       }
       : undefined,
     limits,

@@ -19,12 +19,20 @@
  * closed; so is every connection beyond `connectionsPerSecond` per client address, or beyond
  * `maxPendingHandshakes` handshakes in progress.
  *
- * I/O: `Deno.listen` with `conn.read`/`conn.write` on reused 256 KiB buffers, the path measured
- * to keep up with iperf3 on loopback (`../shared/notes/peers-measured.md`).
+ * Congestion control: a download's HELLO may name the algorithm the server should send with
+ * (the sender's algorithm is what shapes a queue); it is set on that stream's socket before the
+ * GRANT, which tells the client whether the kernel took it (`protocol/throughput_wire.ts`).
+ *
+ * I/O: the FFI sockets of `ffi/tcp_listener.ts` (so that each accepted connection's options can
+ * be set: `Deno.listen` gives no descriptor), read and written without blocking through the
+ * shared reactor, on reused 256 KiB buffers (`bench/throughput_vs_iperf3.ts` compares it with
+ * iperf3 on loopback).
  *
  * @module
  */
 import type { SocketAddress } from "../ffi/structs.ts";
+import { TcpListener } from "../ffi/tcp_listener.ts";
+import type { TcpSocket } from "../ffi/tcp_socket.ts";
 import { HELLO_SIZE, StreamDirection } from "../protocol/throughput_wire.ts";
 import {
   type AdmissionStats,
@@ -156,7 +164,7 @@ export interface ThroughputService {
  *
  * @param options The session lookup, where to listen, limits.
  * @returns The running service.
- * @throws {Deno.errors.AddrInUse} When a port is taken (and other listen errors).
+ * @throws {SocketError} `EADDRINUSE` when a port is taken (and other listen errors).
  *
  * @example Strangers get nothing
  * ```ts
@@ -183,16 +191,16 @@ export async function startThroughputService(
   const bufferSize = options.bufferSize ?? 262_144;
   const payload = randomPayload(bufferSize);
   const emit = options.onEvent ?? (() => {});
-  const listeners: Deno.TcpListener[] = [];
+  const listeners: TcpListener[] = [];
   try {
     for (const { address, port } of options.listen ?? [{ address: "127.0.0.1", port: 0 }]) {
-      listeners.push(Deno.listen({ hostname: address, port, transport: "tcp" }));
+      listeners.push(TcpListener.listen({ address, port, readBufferSize: bufferSize }));
     }
   } catch (error) {
     for (const listener of listeners) listener.close();
     throw error;
   }
-  const open = new Set<Deno.TcpConn>();
+  const open = new Set<TcpSocket>();
   const tasks = new Set<Promise<void>>();
   const dropped: Record<ConnectionRefusal, number> = {
     rate_limited: 0,
@@ -206,14 +214,14 @@ export async function startThroughputService(
   let pending = 0;
   let closing = false;
 
-  const closeQuietly = (conn: Deno.TcpConn) => {
+  const closeQuietly = (conn: TcpSocket) => {
     open.delete(conn);
     try {
       conn.close();
     } catch { /* already closed */ }
   };
 
-  async function readHello(conn: Deno.TcpConn): Promise<Uint8Array | ConnectionRefusal> {
+  async function readHello(conn: TcpSocket): Promise<Uint8Array | ConnectionRefusal> {
     const hello = new Uint8Array(HELLO_SIZE);
     let got = 0;
     let timedOut = false;
@@ -235,8 +243,8 @@ export async function startThroughputService(
     }
   }
 
-  async function handle(conn: Deno.TcpConn): Promise<void> {
-    const client = (conn.remoteAddr as Deno.NetAddr).hostname;
+  async function handle(conn: TcpSocket): Promise<void> {
+    const client = conn.remoteAddress.address;
     connections++;
     if (!connectionLimiter.take(client, performance.now())) {
       dropped.rate_limited++;
@@ -257,7 +265,7 @@ export async function startThroughputService(
         emit({ kind: "refused", client, reason: hello });
         return closeQuietly(conn);
       }
-      admitted = await admission.admit(hello, client);
+      admitted = await admission.admit(hello, client, conn);
     } finally {
       pending--;
     }
@@ -292,7 +300,7 @@ export async function startThroughputService(
     }, duration + grace);
     let moved = 0;
     try {
-      await writeAll(conn, admitted.grant);
+      await conn.writeAll(admitted.grant);
       if (direction === "download") {
         while (performance.now() < end) {
           const n = await conn.write(payload);
@@ -336,7 +344,7 @@ export async function startThroughputService(
     });
   }
 
-  async function acceptLoop(listener: Deno.TcpListener): Promise<void> {
+  async function acceptLoop(listener: TcpListener): Promise<void> {
     try {
       for await (const conn of listener) {
         if (closing) {
@@ -353,10 +361,7 @@ export async function startThroughputService(
   }
 
   const loops = listeners.map(acceptLoop);
-  const addresses = listeners.map((listener) => {
-    const addr = listener.addr as Deno.NetAddr;
-    return { address: addr.hostname, port: addr.port };
-  });
+  const addresses = listeners.map((listener) => ({ ...listener.address }));
   await Promise.resolve();
   return {
     addresses,
@@ -382,11 +387,6 @@ export async function startThroughputService(
       await Promise.all([...tasks]);
     },
   };
-}
-
-async function writeAll(conn: Deno.TcpConn, data: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < data.byteLength) offset += await conn.write(data.subarray(offset));
 }
 
 /** Incompressible bytes: a random buffer (random values are drawn 64 KiB at a time). */

@@ -2,6 +2,10 @@ import { assertEquals, assertOk } from "../tests/support/assert.ts";
 import type { SessionKeys } from "../protocol/keys.ts";
 import { openGrant, sealHello } from "../protocol/throughput_codec.ts";
 import { deriveThroughputKeys } from "../protocol/throughput_keys.ts";
+import {
+  CONGESTION_CONTROL_REFUSED,
+  congestionControlCode,
+} from "../protocol/congestion_control.ts";
 import { GRANT_SIZE, type HelloBody, StreamDirection } from "../protocol/throughput_wire.ts";
 import { SessionDirectory } from "./session_directory.ts";
 import {
@@ -111,12 +115,56 @@ Deno.test("an authorized download stream gets a GRANT, then data for the granted
       nonce: hello.nonce,
       body: download,
     });
-    assertEquals(grant, { ok: true, value: { duration: 300, direction: 1, index: 0 } });
+    // The GRANT names the algorithm the server sends with: here the system's default.
+    const systemDefault = congestionControlCode(
+      Deno.readTextFileSync("/proc/sys/net/ipv4/tcp_congestion_control").trim(),
+    );
+    assertEquals(grant, {
+      ok: true,
+      value: {
+        duration: 300,
+        direction: 1,
+        index: 0,
+        ...(systemDefault ? { congestionControl: systemDefault } : {}),
+      },
+    });
     assertOk(total > 1_000_000, `only ${total} bytes in 300 ms on loopback`);
     assertOk(ms >= 290, `the stream ended after ${ms} ms`);
     await waitFor(() => events.some((e) => e.kind === "ended"));
     const ended = events.find((e) => e.kind === "ended");
     assertOk(ended?.kind === "ended" && ended.reason === "done" && ended.bytes > 1_000_000);
+  });
+});
+
+Deno.test("a download is sent with the congestion control it asks for, or told it was refused", async () => {
+  await withService({}, async (port) => {
+    // reno is always built in and always allowed.
+    const reno = { ...download, congestionControl: congestionControlCode("reno")! };
+    const hello = sealHello(keys.hello, 21n, reno);
+    const { received, total } = await exchange(port, hello.message);
+    const grant = openGrant(keys.grant, received.subarray(0, GRANT_SIZE), {
+      sessionId: 21n,
+      nonce: hello.nonce,
+      body: reno,
+    });
+    assertEquals(grant.ok && grant.value.congestionControl, congestionControlCode("reno"));
+    assertOk(total > 1_000_000);
+    // cdg is not in this kernel (nor most): refused, and the stream still flows.
+    const cdg = { ...download, congestionControl: congestionControlCode("cdg")! };
+    const second = sealHello(keys.hello, 21n, cdg);
+    const answer = await exchange(port, second.message);
+    const refused = openGrant(keys.grant, answer.received.subarray(0, GRANT_SIZE), {
+      sessionId: 21n,
+      nonce: second.nonce,
+      body: cdg,
+    });
+    const available = Deno.readTextFileSync(
+      "/proc/sys/net/ipv4/tcp_available_congestion_control",
+    ).split(/\s+/);
+    if (!available.includes("cdg")) {
+      assertEquals(refused.ok && refused.value.congestionControl, CONGESTION_CONTROL_REFUSED);
+    }
+    assertOk(answer.total > 1_000_000);
   });
 });
 

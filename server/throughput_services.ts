@@ -110,6 +110,15 @@ export async function startThroughputServices(
         maxUploadBytes: config.http.maxUploadBytes,
         maxWebSocketsPerAddress: config.http.maxWebSocketsPerAddress,
         webSocketMaxDuration: config.http.webSocketMaxDuration,
+        ...(config.http.web
+          ? {
+            web: {
+              resultsDb: config.http.web.resultsDb,
+              resultsRetentionDays: config.http.web.resultsRetentionDays,
+              sessions: config.http.web.sessions,
+            },
+          }
+          : {}),
         ...(tls ?? {}),
       });
     }

@@ -267,9 +267,28 @@ Deno.test({
         } ms`,
       );
       assertOk(["D", "F"].includes(summary.grade), `grade ${summary.grade}`);
+      // RPM's self probes are the loaded connections' own kernel round trips: they wait in the
+      // same queue as the foreign (echo) probes, so their trimmed means agree.
+      for (const phase of ["download", "upload"] as const) {
+        const r = summary.responsiveness[phase];
+        console.log(
+          `bloated ${phase} RPM ${r.rpm} (${r.confidence}): foreign ${r.foreign_ms} ms x ` +
+            `${r.foreign_probes}, self ${r.self_ms} ms x ${r.self_probes} (${r.self_source})`,
+        );
+        assertEquals(r.self_source, "load");
+        assertOk(r.self_probes >= 100, `${phase}: ${r.self_probes} self probes`);
+        assertOk(
+          Math.abs(r.self_ms! - r.foreign_ms!) <= 0.2 * r.foreign_ms!,
+          `${phase}: self ${r.self_ms} ms vs foreign ${r.foreign_ms} ms`,
+        );
+      }
       assertEquals(summary.queue_direction.phases.upload.direction, "upstream");
       assertEquals(summary.queue_direction.phases.download.direction, "downstream");
       assertEquals(summary.queue_direction.source, "one-way delays");
+      // Every sender ran cubic as asked: the server on downloads (its GRANT says so), we on
+      // uploads.
+      const byPhase = (summary.settings as Record<string, unknown>).congestion_control_by_phase;
+      assertEquals(byPhase, { download: "cubic", upload: "cubic", bidirectional: "cubic" });
     });
   },
 });
