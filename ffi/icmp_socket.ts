@@ -34,6 +34,7 @@ import {
   openSocket,
   setBytesOption,
   setIntOption,
+  takeSocketError,
 } from "./_socket_calls.ts";
 import {
   describeIcmpError,
@@ -444,6 +445,46 @@ export class IcmpSocket {
   /** Same as {@linkcode IcmpSocket.messages} without a signal. */
   [Symbol.asyncIterator](): AsyncGenerator<IcmpMessage, void, undefined> {
     return this.#engine.messages();
+  }
+
+  /**
+   * Changes the TTL (IPv4) or hop limit (IPv6) of the requests sent from now on (a traceroute
+   * sends each with its own). Set before this returns, so it applies to the next
+   * {@linkcode IcmpSocket.sendEcho}.
+   *
+   * @param ttl 1 to 255.
+   * @throws {RangeError} Outside 1..255.
+   * @throws {SocketError} `EBADF` once the socket is closed.
+   *
+   * @example One hop only
+   * ```ts ignore
+   * import { IcmpSocket } from "./icmp_socket.ts";
+   * using socket = IcmpSocket.open({ family: 4 });
+   * socket.setTtl(1);
+   * ```
+   */
+  setTtl(ttl: number): void {
+    this.#engine.assertOpen(`set the TTL to ${ttl}`);
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > 255) {
+      throw new RangeError(`Invalid TTL ${ttl}: expected 1 to 255`);
+    }
+    const family = this.family;
+    setIntOption(this.fd, ipLevel(family), family === 4 ? IP.TTL : IPV6.UNICAST_HOPS, ttl, {
+      operation: `set the TTL to ${ttl}`,
+    });
+  }
+
+  /**
+   * Reads and clears the socket's pending error (`SO_ERROR`): on a ping socket an ICMP error
+   * about an earlier request is also left pending, and the next send would fail with it
+   * without sending (as with `UdpSocket.clearPendingError`).
+   *
+   * @returns The errno that was pending, 0 for none.
+   * @throws {SocketError} `EBADF` once the socket is closed.
+   */
+  clearPendingError(): number {
+    this.#engine.assertOpen("read the pending error");
+    return takeSocketError(this.fd);
   }
 
   /**

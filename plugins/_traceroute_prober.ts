@@ -31,8 +31,10 @@ export interface TraceSocket {
   close(): void;
 }
 
-/** Opens a {@linkcode TraceSocket}. */
-export type OpenTraceSocket = (options: { family: IpFamily; device?: string }) => TraceSocket;
+/** Opens a {@linkcode TraceSocket} of a probe kind. */
+export type OpenTraceSocket = (
+  options: { family: IpFamily; protocol: "udp" | "icmp"; device?: string },
+) => TraceSocket;
 
 /** Errnos an ICMP error about an earlier probe leaves pending on the socket. */
 const REPORTED = new Set<number>([

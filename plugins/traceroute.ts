@@ -5,7 +5,9 @@
  * of the target (`base_port` upward, one port per probe), through an FFI socket bound to the
  * series' interface (`SO_BINDTODEVICE`). Routers on the way answer "time exceeded", the
  * target "port unreachable"; the kernel hands both to the socket's error queue (`IP_RECVERR`,
- * `IPV6_RECVERR`) with the answering address, and the RTT runs from the kernel's send stamp to
+ * `IPV6_RECVERR`) with the answering address. With `protocol = "icmp"` the probes are echo
+ * requests (sequence number instead of port) and the target answers with an echo reply, for
+ * targets that drop UDP but answer ping. The RTT runs from the kernel's send stamp to
  * the kernel's receive stamp. Rounds run on the absolute schedule and may overlap (a round
  * waits up to the timeout for its slowest hop). Once the target's distance is known a round
  * probes up to it and no further; while searching, it goes four hops at a time and gives up
@@ -40,7 +42,8 @@
  * that does not resolve likewise.
  *
  * IPv4 and IPv6 (`IPV6_UNICAST_HOPS`, `IPV6_RECVERR`). Needs `--allow-ffi`; no privileges
- * (UDP sockets), but routers and the target must answer with ICMP.
+ * for UDP probes, ping sockets or `CAP_NET_RAW` for ICMP ones; routers and the target must
+ * answer with ICMP.
  *
  * @module
  */
@@ -49,7 +52,9 @@ import { z } from "zod";
 import type { Plugin, PluginContext, Sample } from "../core/contract.ts";
 import { SampleChannel } from "../core/sample_channel.ts";
 import { type IpFamily, ipFamily } from "../ffi/ip_address.ts";
+import { IcmpSocket } from "../ffi/icmp_socket.ts";
 import { UdpSocket } from "../ffi/udp_socket.ts";
+import { icmpTraceSocket } from "./_traceroute_icmp.ts";
 import {
   describeChanges,
   mergePath,
@@ -68,7 +73,9 @@ export type { OpenTraceSocket, TraceSocket } from "./_traceroute_prober.ts";
  * @example At most 16 hops, IPv6
  * ```ts
  * import type { TracerouteOptions } from "./traceroute.ts";
- * const options: TracerouteOptions = { max_hops: 16, base_port: 33434, payload_size: 32, family: 6 };
+ * const options: TracerouteOptions = {
+ *   max_hops: 16, base_port: 33434, payload_size: 32, family: 6, protocol: "udp",
+ * };
  * ```
  */
 export interface TracerouteOptions {
@@ -97,6 +104,13 @@ export interface TracerouteOptions {
    * @default {"auto"}
    */
   family: "auto" | 4 | 6;
+  /**
+   * Probe kind: `"udp"` (datagrams to high ports; no privileges needed) or `"icmp"` (echo
+   * requests, for targets that drop UDP but answer ping; needs ping sockets or `CAP_NET_RAW`).
+   *
+   * @default {"udp"}
+   */
+  protocol: "udp" | "icmp";
 }
 
 /**
@@ -113,6 +127,7 @@ export const tracerouteDefaults = {
   base_port: 33434,
   payload_size: 32,
   family: "auto",
+  protocol: "udp",
 } as const satisfies TracerouteOptions;
 
 /**
@@ -138,6 +153,9 @@ export const tracerouteOptionsSchema: z.ZodType<TracerouteOptions> = z.strictObj
   family: z.literal(["auto", 4, 6])
     .default(tracerouteDefaults.family)
     .describe('IP version: 4, 6, or "auto" for the version of the target\'s address'),
+  protocol: z.enum(["udp", "icmp"])
+    .default(tracerouteDefaults.protocol)
+    .describe('Probe kind: "udp" (high ports) or "icmp" (echo requests; ping permission)'),
 });
 
 /** Event kinds that carry a stored path, newest first wins. */
@@ -157,9 +175,9 @@ export const PATH_EVENT_KINDS: readonly string[] = ["traceroute_path", "path_cha
  */
 export interface TraceroutePluginDeps {
   /**
-   * Opens the probe socket.
+   * Opens the probe socket (`protocol` says which kind).
    *
-   * @default {UdpSocket.open}
+   * @default {UdpSocket.open, or IcmpSocket.open for "icmp"}
    */
   openSocket?: OpenTraceSocket;
   /**
@@ -348,7 +366,10 @@ export function createTraceroutePlugin(
   deps: TraceroutePluginDeps = {},
 ): Plugin<TracerouteOptions> {
   const openSocket: OpenTraceSocket = deps.openSocket ??
-    ((options) => UdpSocket.open({ family: options.family, device: options.device }));
+    ((options) =>
+      options.protocol === "icmp"
+        ? icmpTraceSocket(IcmpSocket.open({ family: options.family, device: options.device }))
+        : UdpSocket.open({ family: options.family, device: options.device }));
   const resolve = deps.lookup ?? systemLookup;
   return {
     name: "traceroute",
@@ -395,6 +416,7 @@ export function createTraceroutePlugin(
         prober ??= new TraceProber(
           openSocket({
             family: address.family,
+            protocol: options.protocol,
             ...(ctx.interface !== undefined ? { device: ctx.interface } : {}),
           }),
           { basePort: options.base_port, payloadSize: options.payload_size },

@@ -4,7 +4,8 @@
  *
  * - clean: through `bb-eth` the router's `10.77.1.1` is hop 1 and the server `10.77.3.2` hop
  *   2; through `bb-wifi` (behind the delay relay, a bridge, not a hop) hop 1 is `10.77.2.1`;
- *   every round reaches the server; the run stores its path as a `traceroute_path` event.
+ *   every round reaches the server; the run stores its path as a `traceroute_path` event;
+ *   ICMP echo probes (`protocol = "icmp"`) see the same path.
  * - 25% loss upstream on the Ethernet-like path (nftables in the router, before routing): both
  *   hops' series show loss, neither all of it.
  *
@@ -118,6 +119,21 @@ Deno.test({
         const hops = paths.map((event) => JSON.parse(event.data!).hops).sort();
         assertEquals(hops, [["10.77.1.1", "10.77.3.2"], ["10.77.2.1", "10.77.3.2"]]);
         assertEquals(events(db, "path_change").length, 0);
+
+        // The same path with ICMP echo probes (a raw socket here: the lab's client has no
+        // ping sockets).
+        const icmpDb = `${dir}/icmp.db`;
+        const icmp = await running.exec(running.topology.namespaces.client, [
+          ...[Deno.execPath(), "run", "-A", "--config", `${ROOT}deno.json`, `${ROOT}mod.ts`],
+          ...["probe", "traceroute", "10.77.3.2", "--interface", "bb-eth"],
+          ...["--option", "protocol=icmp", "--interval", "1s", "--duration", "5s"],
+          ...["--db", icmpDb, "--output", "quiet"],
+        ]);
+        assertEquals(icmp.code, 0, icmp.stderr);
+        const icmpRows = hopSeries(icmpDb);
+        console.log(JSON.stringify(icmpRows));
+        assertEquals(icmpRows.map((row) => row.server), ["hop 1 10.77.1.1", "hop 2 10.77.3.2"]);
+        for (const row of icmpRows) assertEquals(row.lost, 0, JSON.stringify(row));
       }));
   },
 });
