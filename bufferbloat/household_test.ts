@@ -2,7 +2,7 @@ import { assertEquals, assertOk } from "../tests/support/assert.ts";
 import {
   gradeForScore,
   HOUSEHOLD_PROFILES,
-  HOUSEHOLD_USERS,
+  type HOUSEHOLD_USERS,
   penalty,
   scoreHousehold,
   type UserMeasurements,

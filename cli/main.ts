@@ -91,6 +91,20 @@ export function buildProgram(): { program: Command; result: { code: number } } {
       result.code = (await import("./interfaces.ts")).interfacesCommand(flags);
     });
 
+  program.command("doctor")
+    .description(
+      "Pre-flight checks, a verdict per line: ICMP permission, DNS, gateway, path MTU, " +
+        "interfaces, a self-test",
+    )
+    .option("--recipe <file>", "also check this recipe's servers, resolvers and interfaces")
+    .option("--json", "print JSON")
+    .option("--checks <list>", "only these checks, e.g. icmp,gateway (default all)")
+    .option("--timeout <duration>", "wait per probe (default 1s)")
+    .option("--dns-name <name>", "name the system resolver must resolve (default example.com)")
+    .action(async (flags) => {
+      result.code = await (await import("./doctor.ts")).doctorCommand(flags);
+    });
+
   addDataCommand(program, "export", "Export samples for a period as CSV, JSON or NDJSON", "24h")
     .requiredOption("-f, --format <format>", "csv | json | ndjson")
     .option("--output <file>", "write here instead of stdout")

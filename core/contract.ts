@@ -41,6 +41,12 @@ export interface Sample {
    * it in from the schedule (adaptive intervals change it during a run).
    */
   interval?: number;
+  /**
+   * For a plugin whose series split further than target x interface: the value stored in
+   * this sample's series `server` column instead of the job's (the traceroute plugin keeps one
+   * series per hop, `"hop 2 192.0.2.1"`). Default: the job's server label.
+   */
+  seriesServer?: string;
 }
 
 /**
@@ -184,6 +190,13 @@ export interface PluginContext {
   event(event: PluginEvent): void;
   /** Records the result of a bounded test. Tests call it once at the end. */
   result(result: TestResult): void;
+  /**
+   * The newest event of one of `kinds` that earlier runs stored for this job (same plugin,
+   * target, interface and server label), so a plugin can compare with what it saw last time
+   * (the traceroute plugin's path). `undefined` when there is none, and always when the run
+   * keeps no store of its own (`probe` without `--db`) or the context does not offer it.
+   */
+  previousEvent?(kinds: readonly string[]): PluginEvent | undefined;
 }
 
 /** `"probe"`: runs periodically until the run stops. `"test"`: bounded, run every so often. */

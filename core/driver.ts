@@ -52,6 +52,11 @@ export interface DriveOptions {
   maxRestartDelay?: number;
   /** How long to wait for a plugin to return after `signal` aborts, in ms. Default: 2000. */
   stopGrace?: number;
+  /**
+   * Reads the newest stored event of one of `kinds` for a job from earlier runs (becomes
+   * {@linkcode PluginContext.previousEvent}). Default: none (plugins see `undefined`).
+   */
+  previousEvent?: (job: Job, kinds: readonly string[]) => PluginEvent | undefined;
 }
 
 /** What a probe job did, for the run summary. */
@@ -107,6 +112,9 @@ function checkSample(value: unknown, metrics: ReadonlySet<string>): string | und
   if (s.status === "ok" && (typeof s.value !== "number" || !Number.isFinite(s.value))) {
     return "ok sample without a finite value";
   }
+  if (s.seriesServer !== undefined && typeof s.seriesServer !== "string") {
+    return "seriesServer is not a string";
+  }
   return undefined;
 }
 
@@ -130,6 +138,7 @@ function makeContext(
     log: options.log ?? silentLog,
     event: (event) => sink.event(job, event),
     result: onResult,
+    previousEvent: (kinds) => options.previousEvent?.(job, kinds),
   };
 }
 

@@ -112,12 +112,12 @@ export class RunRecorder {
     this.#options.observer.onEvent?.(event);
   }
 
-  #seriesFor(job: Job, metric: string): RecordedSeries {
+  #seriesFor(job: Job, metric: string, server = job.serverLabel): RecordedSeries {
     const base = {
       plugin: job.plugin.name,
       target: job.target,
       interface: job.interface ?? "",
-      server: job.serverLabel,
+      server,
       metric,
     };
     const key = seriesKey(base);
@@ -142,7 +142,7 @@ export class RunRecorder {
   }
 
   #sample(job: Job, sample: Sample): void {
-    const state = this.#seriesFor(job, sample.metric);
+    const state = this.#seriesFor(job, sample.metric, sample.seriesServer);
     state.accumulator.add(sample);
     if (sample.status !== "ok") {
       const reason = sample.reason ?? sample.status;
@@ -178,6 +178,7 @@ export class RunRecorder {
       severity: event.severity,
       message: event.message,
       ...(state ? { series: state.label } : {}),
+      ...(event.data !== undefined ? { data: event.data } : {}),
     }, state?.id);
   }
 

@@ -7,8 +7,8 @@
  * @module
  */
 import { hostname } from "node:os";
-import type { ServerInfo } from "./contract.ts";
-import { driveProbe, type DriverSink, driveTest } from "./driver.ts";
+import type { PluginEvent, ServerInfo } from "./contract.ts";
+import { type DriveOptions, driveProbe, type DriverSink, driveTest } from "./driver.ts";
 import type { Job } from "./job.ts";
 import { expandJobs } from "./jobs.ts";
 import type { Recipe } from "./recipe_schema.ts";
@@ -174,6 +174,34 @@ function pluginLog(job: Job, emit: (event: RunEvent) => void) {
   return { debug() {}, info: line("plugin_info", "info"), warn: line("plugin_warning", "warn") };
 }
 
+/** Reads a job's newest stored event of some kinds from earlier runs; never throws. */
+function previousEventReader(store: Store, runId: number) {
+  return (job: Job, kinds: readonly string[]): PluginEvent | undefined => {
+    try {
+      const event = store.lastEvent({
+        kinds,
+        filter: {
+          plugin: job.plugin.name,
+          target: job.target,
+          interface: job.interface ?? "",
+          server: job.serverLabel,
+        },
+        excludeRunId: runId,
+      });
+      if (event === undefined) return undefined;
+      return {
+        kind: event.kind,
+        severity: event.severity,
+        message: event.message,
+        timestamp: event.ts,
+        ...(event.data !== null ? { data: event.data } : {}),
+      };
+    } catch {
+      return undefined; // a store that cannot be read costs the comparison, not the run
+    }
+  };
+}
+
 /**
  * Runs a test at start (if asked) and then every `job.interval`, never two at once: each run
  * takes the run's test lane first, so tests of one recipe never load the link together.
@@ -189,6 +217,7 @@ async function repeatTest(
   lane: TestLane,
   rank: number,
   clock: ClockWatch,
+  previousEvent: DriveOptions["previousEvent"],
 ): Promise<void> {
   const schedule = new Schedule({
     start: atStart ? start : start + job.interval,
@@ -204,7 +233,13 @@ async function repeatTest(
       return; // the run stopped while this test waited its turn
     }
     try {
-      await driveTest(job, sink, { signal, schedule, servers, log: pluginLog(job, emit) });
+      await driveTest(job, sink, {
+        signal,
+        schedule,
+        servers,
+        log: pluginLog(job, emit),
+        previousEvent,
+      });
     } finally {
       turn.release();
     }
@@ -300,6 +335,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
       notes,
     });
 
+    const previousEvent = previousEventReader(store, runId);
     const scheduleStart = startedAt + (options.startDelay ?? 100);
     // One watch for the whole run: a clock jump or a suspend is one event, and every schedule
     // re-anchors on it.
@@ -315,6 +351,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
         servers,
         now: () => clock.wall(),
         log: pluginLog(job, emit),
+        previousEvent,
       });
     });
     const lane = new TestLane();
@@ -331,6 +368,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
           lane,
           rank,
           clock,
+          previousEvent,
         ),
       );
     }

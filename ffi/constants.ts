@@ -143,6 +143,10 @@ export const IP = {
   RECVTTL: 12,
   /** Ask for the TOS byte of what arrives (an `IP_TOS` control message). */
   RECVTOS: 13,
+  /** Path MTU discovery mode: one of {@linkcode PMTUDISC}. */
+  MTU_DISCOVER: 10,
+  /** The path MTU the kernel knows for a connected socket's destination (read only). */
+  MTU: 14,
   UNICAST_IF: 50,
 } as const;
 
@@ -157,6 +161,10 @@ export const IP = {
  */
 export const IPV6 = {
   UNICAST_HOPS: 16,
+  /** Path MTU discovery mode: one of {@linkcode PMTUDISC}. */
+  MTU_DISCOVER: 23,
+  /** The path MTU the kernel knows for a connected socket's destination (read only). */
+  MTU: 24,
   RECVERR: 25,
   V6ONLY: 26,
   RECVHOPLIMIT: 51,
@@ -166,6 +174,19 @@ export const IPV6 = {
   /** The traffic class of what is sent: DSCP in the upper six bits, ECN in the lower two. */
   TCLASS: 67,
 } as const;
+
+/**
+ * Values of `IP_MTU_DISCOVER` / `IPV6_MTU_DISCOVER`: `DO` sets Don't Fragment and refuses to
+ * send more than the path MTU the kernel knows (`EMSGSIZE`); `PROBE` sets it and ignores that
+ * path MTU.
+ *
+ * @example Don't fragment
+ * ```ts
+ * import { PMTUDISC } from "./constants.ts";
+ * console.log(PMTUDISC.DO); // 2
+ * ```
+ */
+export const PMTUDISC = { DONT: 0, WANT: 1, DO: 2, PROBE: 3 } as const;
 
 /**
  * Options at level `IPPROTO_TCP` (`TCP_*`).

@@ -129,6 +129,11 @@ export type ParsedIcmp =
     icmpCode: number;
     /** Where the quoted request was going. */
     target: string | undefined;
+    /**
+     * The next-hop MTU a "fragmentation needed" (IPv4 type 3 code 4) or "packet too big"
+     * (IPv6 type 2) error carries; `undefined` for other errors.
+     */
+    mtu?: number;
   };
 
 function readU16(bytes: Uint8Array, offset: number): number {
@@ -223,7 +228,19 @@ export function parseIcmpPacket(
   if (!errors.has(type)) return undefined;
   const quoted = family === 4 ? parseQuotedIpv4(message) : parseQuotedIpv6(message);
   if (!quoted) return undefined;
-  return { kind: "error", ...quoted, icmpType: type, icmpCode: message[1]! };
+  const code = message[1]!;
+  const mtu = family === 4
+    ? (type === ICMP.DEST_UNREACH && code === 4 ? readU16(message, 6) : undefined)
+    : (type === ICMPV6.PACKET_TOO_BIG
+      ? readU16(message, 4) * 65536 + readU16(message, 6)
+      : undefined);
+  return {
+    kind: "error",
+    ...quoted,
+    icmpType: type,
+    icmpCode: code,
+    ...(mtu !== undefined ? { mtu } : {}),
+  };
 }
 
 /**

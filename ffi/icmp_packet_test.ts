@@ -140,3 +140,41 @@ Deno.test("describeIcmpError() names common errors", () => {
   assertEquals(describeIcmpError(6, 2, 0), "packet too big");
   assertEquals(describeIcmpError(4, 5, 0), "ICMP type 5 code 0");
 });
+
+Deno.test("parseIcmpPacket() reads the MTU of fragmentation needed and packet too big", () => {
+  const quoted = new Uint8Array(8);
+  encodeEchoRequest(quoted, { family: 4, id: 7, seq: 3, payloadSize: 0, checksum: true });
+  const fragNeeded = concat(
+    ipv4Header(1, [10, 203, 0, 2], [10, 203, 0, 1]),
+    new Uint8Array([3, 4, 0, 0, 0, 0, 0x05, 0x78]), // next-hop MTU 1400
+    ipv4Header(1, [10, 203, 0, 1], [10, 203, 0, 77]),
+    quoted,
+  );
+  assertEquals(parseIcmpPacket(fragNeeded, 4, true), {
+    kind: "error",
+    id: 7,
+    seq: 3,
+    target: "10.203.0.77",
+    icmpType: 3,
+    icmpCode: 4,
+    mtu: 1400,
+  });
+  const inner = new Uint8Array(40);
+  inner[0] = 0x60;
+  inner[6] = 58;
+  inner[39] = 2;
+  const tooBig = concat(
+    new Uint8Array([2, 0, 0, 0, 0, 0, 0x05, 0x00]), // MTU 1280
+    inner,
+    new Uint8Array([128, 0, 0, 0, 0, 5, 0, 9]),
+  );
+  assertEquals(parseIcmpPacket(tooBig, 6, false), {
+    kind: "error",
+    id: 5,
+    seq: 9,
+    target: "::2",
+    icmpType: 2,
+    icmpCode: 0,
+    mtu: 1280,
+  });
+});

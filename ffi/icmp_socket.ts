@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { ICMP, ICMPV6, IP, IPPROTO, IPV6, SO_EE_ORIGIN, SOCK, SOL } from "./constants.ts";
+import { ICMP, ICMPV6, IP, IPPROTO, IPV6, PMTUDISC, SO_EE_ORIGIN, SOCK, SOL } from "./constants.ts";
 import { ERRNO, errnoName, lastErrno, SocketError } from "./errno.ts";
 import { type IpFamily, parseIpAddress } from "./ip_address.ts";
 import { libc } from "./libc.ts";
@@ -34,6 +34,7 @@ import {
   openSocket,
   setBytesOption,
   setIntOption,
+  takeSocketError,
 } from "./_socket_calls.ts";
 import {
   describeIcmpError,
@@ -58,6 +59,15 @@ export interface IcmpSocketOptions {
   device?: string;
   /** TTL (IPv4) or hop limit (IPv6) of the requests; the system default when not set. */
   ttl?: number;
+  /**
+   * Set Don't Fragment on every request and never fragment locally
+   * (`IP_MTU_DISCOVER`/`IPV6_MTU_DISCOVER` = `IP_PMTUDISC_DO`): a request larger than the
+   * path MTU the kernel knows fails with `EMSGSIZE`, and a router on the way answers a larger
+   * one with an error carrying its MTU ({@linkcode EchoError.mtu}). For path MTU probes.
+   *
+   * @default {false}
+   */
+  dontFragment?: boolean;
   /**
    * Which socket to use: `"auto"` tries a ping socket, then a raw one.
    *
@@ -155,6 +165,11 @@ export interface EchoError {
   icmpCode: number;
   /** E.g. `"destination unreachable: host unreachable"`. */
   reason: string;
+  /**
+   * The next-hop MTU of a "fragmentation needed" / "packet too big" error (the request was
+   * larger than a link on the way); `undefined` for other errors.
+   */
+  mtu?: number;
   /** When the error arrived, `CLOCK_REALTIME` nanoseconds. */
   receivedAt: bigint;
 }
@@ -328,6 +343,12 @@ export class IcmpSocket {
       setIntOption(fd, ipLevel(family), family === 4 ? IP.RECVTTL : IPV6.RECVHOPLIMIT, 1, {
         operation: "ask for the TTL of replies",
       });
+      if (options.dontFragment) {
+        const option = family === 4 ? IP.MTU_DISCOVER : IPV6.MTU_DISCOVER;
+        setIntOption(fd, ipLevel(family), option, PMTUDISC.DO, {
+          operation: "set Don't Fragment",
+        });
+      }
       enableReceiveTimestamps(fd);
       return new IcmpSocket(kind, family, fd, id, device, options);
     } catch (error) {
@@ -427,6 +448,46 @@ export class IcmpSocket {
   }
 
   /**
+   * Changes the TTL (IPv4) or hop limit (IPv6) of the requests sent from now on (a traceroute
+   * sends each with its own). Set before this returns, so it applies to the next
+   * {@linkcode IcmpSocket.sendEcho}.
+   *
+   * @param ttl 1 to 255.
+   * @throws {RangeError} Outside 1..255.
+   * @throws {SocketError} `EBADF` once the socket is closed.
+   *
+   * @example One hop only
+   * ```ts ignore
+   * import { IcmpSocket } from "./icmp_socket.ts";
+   * using socket = IcmpSocket.open({ family: 4 });
+   * socket.setTtl(1);
+   * ```
+   */
+  setTtl(ttl: number): void {
+    this.#engine.assertOpen(`set the TTL to ${ttl}`);
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > 255) {
+      throw new RangeError(`Invalid TTL ${ttl}: expected 1 to 255`);
+    }
+    const family = this.family;
+    setIntOption(this.fd, ipLevel(family), family === 4 ? IP.TTL : IPV6.UNICAST_HOPS, ttl, {
+      operation: `set the TTL to ${ttl}`,
+    });
+  }
+
+  /**
+   * Reads and clears the socket's pending error (`SO_ERROR`): on a ping socket an ICMP error
+   * about an earlier request is also left pending, and the next send would fail with it
+   * without sending (as with `UdpSocket.clearPendingError`).
+   *
+   * @returns The errno that was pending, 0 for none.
+   * @throws {SocketError} `EBADF` once the socket is closed.
+   */
+  clearPendingError(): number {
+    this.#engine.assertOpen("read the pending error");
+    return takeSocketError(this.fd);
+  }
+
+  /**
    * Sets `SO_BINDTODEVICE` again, e.g. after the interface was deleted and re-created (the
    * kernel binds by index, so the old binding points at the old interface). Changing a binding
    * needs `CAP_NET_RAW`; without it (`EPERM`), close this socket and open a new one.
@@ -492,6 +553,7 @@ export class IcmpSocket {
       icmpType: parsed.icmpType,
       icmpCode: parsed.icmpCode,
       reason: describeIcmpError(this.family, parsed.icmpType, parsed.icmpCode),
+      ...(parsed.mtu !== undefined ? { mtu: parsed.mtu } : {}),
       receivedAt: datagram.receivedAt,
     };
   }
@@ -513,6 +575,7 @@ export class IcmpSocket {
       icmpType: error.type,
       icmpCode: error.code,
       reason: error.errno > 0 ? `${reason} (${errnoName(error.errno)})` : reason,
+      ...(error.errno === ERRNO.EMSGSIZE && error.info > 0 ? { mtu: error.info } : {}),
       receivedAt: entry.receivedAt,
     };
   }

@@ -54,6 +54,7 @@ export {
   parseIpAddress,
 } from "./ip_address.ts";
 export { ffiAllowed, type Libc, libc } from "./libc.ts";
+export { kernelPathMtu } from "./path_mtu.ts";
 export { PacketSocket, type PacketSocketOptions, type ReceivedFrame } from "./packet_socket.ts";
 export {
   DRAIN_BUDGET,

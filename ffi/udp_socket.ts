@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { IP, IPPROTO, IPV6, SO_EE_ORIGIN, SOCK } from "./constants.ts";
-import { errnoDescription, errnoName, lastErrno, SocketError } from "./errno.ts";
+import { IP, IPPROTO, IPV6, PMTUDISC, SO_EE_ORIGIN, SOCK } from "./constants.ts";
+import { ERRNO, errnoDescription, errnoName, lastErrno, SocketError } from "./errno.ts";
 import { type IpFamily, parseIpAddress } from "./ip_address.ts";
 import { libc } from "./libc.ts";
 import { realtimeNs } from "./clock.ts";
@@ -28,6 +28,7 @@ import {
   localAddress,
   openSocket,
   setIntOption,
+  takeSocketError,
 } from "./_socket_calls.ts";
 
 /** Options of {@linkcode UdpSocket.open}. */
@@ -48,6 +49,14 @@ export interface UdpSocketOptions {
   bind?: { address?: string; port?: number };
   /** TTL (IPv4) or hop limit (IPv6) of what is sent; the system default when not set. */
   ttl?: number;
+  /**
+   * Set Don't Fragment and never fragment locally (`IP_MTU_DISCOVER` = `IP_PMTUDISC_DO`): a
+   * datagram larger than the path MTU the kernel knows fails with `EMSGSIZE`, and a router on
+   * the way answers a larger one with an error carrying its MTU ({@linkcode UdpError.mtu}).
+   *
+   * @default {false}
+   */
+  dontFragment?: boolean;
   /**
    * DSCP of what is sent: 0 to 63 or a name such as `"EF"`, `"AF41"`, `"CS1"` (see `dscp.ts`).
    * Set with `IP_TOS` (IPv4) or `IPV6_TCLASS` (IPv6) as `dscp << 2`; give `dscp` or `tos`, not
@@ -136,6 +145,8 @@ export interface UdpError {
   icmpType: number;
   /** ICMP code. */
   icmpCode: number;
+  /** The next-hop MTU of a "fragmentation needed" / "packet too big" error, else `undefined`. */
+  mtu?: number;
   /** When the error arrived, `CLOCK_REALTIME` nanoseconds. */
   receivedAt: bigint;
 }
@@ -241,9 +252,11 @@ export class UdpSocket {
     try {
       const device = options.device;
       if (device !== undefined) bindToDevice(fd, device);
-      if (options.ttl !== undefined) {
-        setIntOption(fd, ipLevel(family), family === 4 ? IP.TTL : IPV6.UNICAST_HOPS, options.ttl, {
-          operation: `set the TTL to ${options.ttl}`,
+      if (options.ttl !== undefined) setTtlOption(fd, family, options.ttl);
+      if (options.dontFragment) {
+        const option = family === 4 ? IP.MTU_DISCOVER : IPV6.MTU_DISCOVER;
+        setIntOption(fd, ipLevel(family), option, PMTUDISC.DO, {
+          operation: "set Don't Fragment",
         });
       }
       if (tos !== undefined) {
@@ -269,6 +282,65 @@ export class UdpSocket {
   /** The interface the socket is bound to, if any. */
   get device(): string | undefined {
     return this.#device;
+  }
+
+  /**
+   * Changes the TTL (IPv4) or hop limit (IPv6) of what is sent from now on; a traceroute sends
+   * each probe with its own. The option is set before this returns, so it applies to the next
+   * {@linkcode UdpSocket.sendTo}.
+   *
+   * @param ttl 1 to 255.
+   * @throws {RangeError} Outside 1..255.
+   * @throws {SocketError} `EBADF` once the socket is closed.
+   *
+   * @example One hop only
+   * ```ts
+   * import { UdpSocket } from "./udp_socket.ts";
+   * using socket = UdpSocket.open({ bind: { address: "127.0.0.1" } });
+   * socket.setTtl(1);
+   * console.log(socket.ttl); // 1
+   * ```
+   */
+  setTtl(ttl: number): void {
+    this.#engine.assertOpen(`set the TTL to ${ttl}`);
+    setTtlOption(this.fd, this.family, ttl);
+  }
+
+  /**
+   * Reads and clears the socket's pending error (`SO_ERROR`). With `IP_RECVERR` on, an ICMP
+   * error about an earlier datagram (time exceeded, port unreachable) is reported on the
+   * error queue and also left pending, and the next send fails with it (`EHOSTUNREACH`,
+   * `ECONNREFUSED`) without sending anything. A socket that expects such errors, a
+   * traceroute, clears it before each send.
+   *
+   * @returns The errno that was pending, 0 for none.
+   * @throws {SocketError} `EBADF` once the socket is closed.
+   *
+   * @example Nothing pending on a fresh socket
+   * ```ts
+   * import { UdpSocket } from "./udp_socket.ts";
+   * using socket = UdpSocket.open({ bind: { address: "127.0.0.1" } });
+   * console.log(socket.clearPendingError()); // 0
+   * ```
+   */
+  clearPendingError(): number {
+    this.#engine.assertOpen("read the pending error");
+    return takeSocketError(this.fd);
+  }
+
+  /**
+   * The TTL (IPv4) or hop limit (IPv6) of what is sent, as read back from the socket.
+   *
+   * @throws {SocketError} `EBADF` once the socket is closed.
+   */
+  get ttl(): number {
+    this.#engine.assertOpen("read the TTL");
+    return getIntOption(
+      this.fd,
+      ipLevel(this.family),
+      this.family === 4 ? IP.TTL : IPV6.UNICAST_HOPS,
+      { operation: "read the TTL" },
+    );
   }
 
   /**
@@ -463,9 +535,19 @@ export class UdpSocket {
       target: destination && { address: destination.address, port: destination.port },
       icmpType: error.type,
       icmpCode: error.code,
+      ...(error.errno === ERRNO.EMSGSIZE && error.info > 0 ? { mtu: error.info } : {}),
       receivedAt: entry.receivedAt,
     };
   }
+}
+
+function setTtlOption(fd: number, family: IpFamily, ttl: number): void {
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > 255) {
+    throw new RangeError(`Invalid TTL ${ttl}: expected 1 to 255`);
+  }
+  setIntOption(fd, ipLevel(family), family === 4 ? IP.TTL : IPV6.UNICAST_HOPS, ttl, {
+    operation: `set the TTL to ${ttl}`,
+  });
 }
 
 /** The TOS byte asked for, if any. */

@@ -9,6 +9,7 @@ import { createBufferbloatPlugin } from "./bufferbloat.ts";
 import { createDnsPlugin } from "./dns.ts";
 import { createIcmpPlugin } from "./icmp.ts";
 import { createThroughputPlugin } from "./throughput.ts";
+import { createTraceroutePlugin } from "./traceroute.ts";
 import { createUdpEchoPlugin } from "./udp_echo.ts";
 
 /**
@@ -29,6 +30,7 @@ export function builtinPlugins(): AnyPlugin[] {
     createUdpEchoPlugin(),
     createBufferbloatPlugin(),
     createThroughputPlugin(),
+    createTraceroutePlugin(),
   ];
 }
 

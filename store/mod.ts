@@ -81,6 +81,7 @@ export type {
   ExportQuery,
   ExportRow,
   HistogramBin,
+  LastEventQuery,
   RangeQuery,
   RawSample,
   RefreshRollupsOptions,

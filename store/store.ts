@@ -34,6 +34,7 @@ import type {
   EventRow,
   ExportQuery,
   ExportRow,
+  LastEventQuery,
   RangeQuery,
   RawSample,
   RefreshRollupsOptions,
@@ -754,6 +755,66 @@ export class Store {
       message: row.message,
       data: row.data === null ? null : JSON.parse(row.data),
     }));
+  }
+
+  /**
+   * The newest event of one of `query.kinds` about a series matching `query.filter` (the
+   * event's series; events about no series never match), or `undefined`. Plugins read what an
+   * earlier run recorded through it (the traceroute plugin's last path).
+   *
+   * @param query Kinds, series filter and, optionally, a run to leave out.
+   * @returns The event, or `undefined`.
+   *
+   * @example The last path a traceroute stored
+   * ```ts
+   * import { Store } from "./store.ts";
+   * const store = Store.open(":memory:");
+   * const seriesId = store.seriesId({
+   *   plugin: "traceroute", target: "192.0.2.9", interface: "", server: "", metric: "rtt", unit: "ms",
+   * });
+   * store.insertEvents([{
+   *   runId: null, ts: 5, kind: "traceroute_path", severity: "info", seriesId, message: "path",
+   *   data: { hops: ["192.0.2.1", "192.0.2.9"] },
+   * }]);
+   * const event = store.lastEvent({
+   *   kinds: ["traceroute_path"], filter: { plugin: "traceroute", target: "192.0.2.9" },
+   * });
+   * console.log(event?.data); // { hops: [ "192.0.2.1", "192.0.2.9" ] }
+   * store.close();
+   * ```
+   */
+  lastEvent(query: LastEventQuery): StoredEvent | undefined {
+    if (query.kinds.length === 0) return undefined;
+    const { where, params } = seriesWhere(query.filter);
+    const kinds = query.kinds.map(() => "?").join(", ");
+    const row = this.db.prepare(
+      `SELECT id, run_id, ts, kind, severity, series_id, message, data FROM events
+       WHERE kind IN (${kinds}) AND (? IS NULL OR run_id IS NOT ?)
+         AND series_id IN (SELECT id FROM series ${where})
+       ORDER BY ts DESC, id DESC LIMIT 1`,
+    ).get(...query.kinds, query.excludeRunId ?? null, query.excludeRunId ?? null, ...params) as
+      | {
+        id: number;
+        run_id: number | null;
+        ts: number;
+        kind: string;
+        severity: StoredEvent["severity"];
+        series_id: number | null;
+        message: string;
+        data: string | null;
+      }
+      | undefined;
+    if (row === undefined) return undefined;
+    return {
+      id: row.id,
+      runId: row.run_id,
+      ts: row.ts,
+      kind: row.kind,
+      severity: row.severity,
+      seriesId: row.series_id,
+      message: row.message,
+      data: row.data === null ? null : JSON.parse(row.data),
+    };
   }
 
   /**

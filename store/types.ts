@@ -438,6 +438,26 @@ export interface EventQuery extends TimeRange {
 }
 
 /**
+ * Which event {@linkcode Store.lastEvent} reads: the newest of some kinds about matching series.
+ *
+ * @example The last traceroute path to one target
+ * ```ts
+ * import type { LastEventQuery } from "./types.ts";
+ * const query: LastEventQuery = {
+ *   kinds: ["traceroute_path", "path_change"], filter: { plugin: "traceroute", target: "192.0.2.9" },
+ * };
+ * ```
+ */
+export interface LastEventQuery {
+  /** Event kinds, e.g. `["path_change"]`. */
+  kinds: readonly string[];
+  /** The series the event must be about (exact matches; fields left out match everything). */
+  filter: SeriesFilter;
+  /** Leave out the events of this run (the one in progress). */
+  excludeRunId?: number;
+}
+
+/**
  * Which test results {@linkcode Store.testResults} reads.
  *
  * @example Results of one plugin
