@@ -38,6 +38,7 @@ import { TokenBucket } from "./rate_limit.ts";
 import { type TestSessionLimits, TestSessions } from "./test_sessions.ts";
 import { BrowserResults } from "./browser_results.ts";
 import { createWebApp } from "./web_app.ts";
+import { householdSocket } from "./household_socket.ts";
 
 /** Options of {@linkcode createHttpEndpoints}. */
 export interface HttpEndpointsOptions {
@@ -447,6 +448,11 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
             status: 204,
             headers: cors({ "cache-control": "no-store" }),
           });
+        case "/ws/household":
+          stats.requests.ws++;
+          if (method !== "GET") return notAllowed("GET");
+          if (!sessions) return text("Not found\n", 404);
+          return householdSocket(request, { sessions });
         case "/ws":
           stats.requests.ws++;
           if (method !== "GET") return notAllowed("GET");
