@@ -152,7 +152,7 @@ Deno.test("alertRuleSchema checks thresholds even when another key is wrong", ()
 });
 
 Deno.test("alertsSchema, storeSchema and reportSchema fill their defaults", () => {
-  deepStrictEqual(alertsSchema.parse({}), { window: 60_000, rules: [] });
+  deepStrictEqual(alertsSchema.parse({}), { window: 60_000, rules: [], webhooks: [] });
   deepStrictEqual(storeSchema.parse({}), { path: "bufferbane.db", flush_interval: 1000 });
   deepStrictEqual(reportSchema.parse({}), {
     formats: [],
@@ -171,7 +171,8 @@ Deno.test("recipeSchema needs only a name and rejects unknown keys", () => {
     servers: [],
     probes: [],
     tests: [],
-    alerts: { window: 60_000, rules: [] },
+    alerts: { window: 60_000, rules: [], webhooks: [] },
+    export: {},
     store: { path: "bufferbane.db", flush_interval: 1000 },
     report: { formats: [], output_dir: "reports", charts: [], on_finish: false },
   });
