@@ -829,6 +829,45 @@ export type RecipeAlerts = Omit<z.output<typeof alertsSchema>, "rules"> & {
 };
 
 /**
+ * A validated `[[alerts.webhooks]]` entry (durations in ms).
+ *
+ * @example A webhook with the defaults
+ * ```ts
+ * import type { RecipeWebhook } from "./recipe_schema.ts";
+ * const hook: RecipeWebhook = {
+ *   url: "http://127.0.0.1:8080/hook", min_severity: "warn", send_clear: true,
+ *   detectors: ["anomaly", "threshold"], retries: 3, timeout: 5000, backoff: 1000,
+ *   max_backoff: 30_000, headers: {},
+ * };
+ * ```
+ */
+export type RecipeWebhook = z.output<typeof webhookSchema>;
+
+/**
+ * A validated `[alerts.anomaly]` table (durations in ms).
+ *
+ * @example Reading a parsed table
+ * ```ts
+ * import { anomalySchema, type RecipeAnomaly } from "./recipe_schema.ts";
+ * const anomaly: RecipeAnomaly = anomalySchema.parse({});
+ * console.log(anomaly.cooldown); // 600000
+ * ```
+ */
+export type RecipeAnomaly = z.output<typeof anomalySchema>;
+
+/**
+ * A validated `[export.prometheus]` table.
+ *
+ * @example Reading a parsed table
+ * ```ts
+ * import { prometheusExportSchema, type RecipePrometheusExport } from "./recipe_schema.ts";
+ * const prometheus: RecipePrometheusExport = prometheusExportSchema.parse({ listen: "127.0.0.1:0" });
+ * console.log(prometheus.listen.port); // 0
+ * ```
+ */
+export type RecipePrometheusExport = z.output<typeof prometheusExportSchema>;
+
+/**
  * The validated `[store]` table.
  *
  * @example The defaults

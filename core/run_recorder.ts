@@ -8,7 +8,8 @@
 import type { PluginEvent, Sample, TestResult } from "./contract.ts";
 import type { DriverSink } from "./driver.ts";
 import type { Job } from "./job.ts";
-import type { AlertEngine } from "./alerts.ts";
+import { type AlertEngine, alertEvent } from "./alerts.ts";
+import { type AnomalyDetector, anomalyEvent } from "./anomaly/mod.ts";
 import type { RunEvent, RunObserver, RunSummary, SeriesLabel } from "./run_observer.ts";
 import { SeriesAccumulator } from "./stats.ts";
 import type { BatchWriter, Store } from "../store/mod.ts";
@@ -35,8 +36,10 @@ export interface RunRecorderOptions {
   store: Store;
   /** The batch writer (for rows). */
   writer: BatchWriter;
-  /** The alert engine. */
+  /** The alert engine (threshold rules). */
   alerts: AlertEngine;
+  /** The anomaly detector, when the recipe enables it. */
+  anomaly?: AnomalyDetector;
   /** The observer. */
   observer: RunObserver;
 }
@@ -106,7 +109,7 @@ export class RunRecorder {
         severity: event.severity,
         seriesId: seriesId ?? null,
         message: event.message,
-        data: null,
+        data: event.data ?? null,
       });
     }
     this.#options.observer.onEvent?.(event);
@@ -159,14 +162,25 @@ export class RunRecorder {
     });
     this.#options.observer.onSample?.(state.label, sample);
     for (const transition of this.#options.alerts.observe(state.label, String(state.id), sample)) {
-      this.emit({
-        timestamp: transition.timestamp,
-        kind: "alert",
-        severity: transition.severity,
-        message: transition.message,
-        series: state.label,
-      }, state.id);
+      this.#emitAlert(alertEvent(transition), state);
     }
+    const anomaly = this.#options.anomaly;
+    if (anomaly !== undefined) {
+      for (const transition of anomaly.observe(state.label, String(state.id), sample)) {
+        this.#emitAlert(anomalyEvent(transition), state);
+      }
+    }
+  }
+
+  #emitAlert(event: PluginEvent, state: RecordedSeries): void {
+    this.emit({
+      timestamp: event.timestamp ?? Date.now(),
+      kind: event.kind,
+      severity: event.severity,
+      message: event.message,
+      series: state.label,
+      ...(event.data !== undefined ? { data: event.data } : {}),
+    }, state.id);
   }
 
   #pluginEvent(job: Job, event: PluginEvent): void {
@@ -177,6 +191,7 @@ export class RunRecorder {
       severity: event.severity,
       message: event.message,
       ...(state ? { series: state.label } : {}),
+      ...(event.data !== undefined ? { data: event.data } : {}),
     }, state?.id);
   }
 
@@ -204,5 +219,11 @@ export class RunRecorder {
       ...(result.grade !== undefined ? { grade: result.grade } : {}),
       ...(result.headline !== undefined ? { headline: result.headline } : {}),
     });
+    this.#options.observer.onTestResult?.({
+      plugin: job.plugin.name,
+      target: job.target,
+      interface: job.interface ?? "",
+      server: job.serverLabel,
+    }, result);
   }
 }

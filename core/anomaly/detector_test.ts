@@ -5,7 +5,10 @@ import { AnomalyDetector, type AnomalyTransition } from "./detector.ts";
 import type { AnomalyOptions } from "./options.ts";
 
 function assertAlmostEquals(actual: number, expected: number, tolerance: number): void {
-  assert(Math.abs(actual - expected) <= tolerance, `${actual} is not within ${tolerance} of ${expected}`);
+  assert(
+    Math.abs(actual - expected) <= tolerance,
+    `${actual} is not within ${tolerance} of ${expected}`,
+  );
 }
 
 const KEY = {
@@ -62,8 +65,7 @@ function run(
   return outcome;
 }
 
-const summary = (transitions: AnomalyTransition[]) =>
-  transitions.map((t) => `${t.reason}:${t.to}`);
+const summary = (transitions: AnomalyTransition[]) => transitions.map((t) => `${t.reason}:${t.to}`);
 
 Deno.test("AnomalyDetector raises nothing on a quiet day of a wired or a WiFi path", () => {
   // 24 h at one probe a second: 86 400 evaluations each.
