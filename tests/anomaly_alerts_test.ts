@@ -1,0 +1,141 @@
+/**
+ * End to end: a recipe with `[alerts.anomaly]` and two `[[alerts.webhooks]]` runs a scripted
+ * latency step through the real runner. The anomaly is raised once and cleared once, stored as
+ * a severity timeline, delivered to a local receiver that fails its first two requests (so
+ * the raise is retried), and a webhook that always fails is recorded as events while the run
+ * goes on.
+ */
+import { join } from "node:path";
+import { assertEquals, assertOk } from "./support/assert.ts";
+import { loadRecipe } from "../core/recipe.ts";
+import { runRecipe } from "../core/runner.ts";
+import type { RunEvent } from "../core/run_observer.ts";
+import type { WebhookPayload } from "../core/webhooks/mod.ts";
+import { builtinRegistry } from "../plugins/builtin.ts";
+import { summarizeAlerts } from "../report/alerts.ts";
+import { alertTimeline, Store } from "../store/mod.ts";
+
+const plugin = new URL("./testdata/scripted_latency_plugin.ts", import.meta.url).pathname;
+
+Deno.test("a latency step in a real run raises one anomaly alert, clears it, and reaches webhooks", async () => {
+  let hookRequests = 0;
+  const delivered: WebhookPayload[] = [];
+  const failing: WebhookPayload[] = [];
+  const receiver = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const body = await req.json() as WebhookPayload;
+    if (new URL(req.url).pathname === "/fail") {
+      failing.push(body);
+      return new Response("down", { status: 503 });
+    }
+    hookRequests++;
+    if (hookRequests <= 2) return new Response("busy", { status: 500 });
+    delivered.push(body);
+    return new Response("ok");
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    const base = `http://127.0.0.1:${receiver.addr.port}`;
+    const path = join(dir, "anomaly.toml");
+    await Deno.writeTextFile(
+      path,
+      [
+        'name = "anomaly-e2e"',
+        'duration = "8s"',
+        `plugins = [${JSON.stringify(plugin)}]`,
+        "[[probes]]",
+        'plugin = "scripted-latency"',
+        'targets = ["scripted"]',
+        'interval = "20ms"',
+        "[probes.options]",
+        "step_from = 150 # 3 s in",
+        "step_until = 250 # 2 s long",
+        "[alerts.anomaly]",
+        'window = "500ms"',
+        'evaluate_every = "100ms"',
+        'clear_after = "500ms"',
+        'cooldown = "1m"',
+        "[[alerts.webhooks]]",
+        `url = "${base}/hook"`,
+        'backoff = "100ms"',
+        "[[alerts.webhooks]]",
+        `url = "${base}/fail"`,
+        "retries = 1",
+        'backoff = "50ms"',
+        "[store]",
+        `path = ${JSON.stringify(join(dir, "anomaly.db"))}`,
+      ].join("\n"),
+    );
+    const { recipe, registry } = await loadRecipe(path, { registry: builtinRegistry() });
+    const events: RunEvent[] = [];
+    const summary = await runRecipe({
+      recipe,
+      registry,
+      handleSignals: false,
+      observer: { onEvent: (event) => events.push(event) },
+    });
+    assertEquals(summary.status, "completed");
+    assertEquals(summary.activeAlerts, []);
+
+    const store = Store.open(join(dir, "anomaly.db"));
+    try {
+      // The severity timeline in the store: raised (critical), then cleared, nothing else.
+      const timeline = alertTimeline(store.db, { runId: summary.runId, detector: "anomaly" });
+      assertEquals(timeline.map((row) => [row.severity, row.reason]), [
+        ["critical", "raised"],
+        ["clear", "cleared"],
+      ]);
+      const [raised, cleared] = timeline;
+      const start = summary.startedAt + 100; // the schedule starts 100 ms after the run
+      assertOk(
+        raised!.ts >= start + 3000 && raised!.ts <= start + 3600,
+        `raised at ${raised!.ts - start}`,
+      );
+      assertOk(cleared!.ts >= start + 5000, `cleared at ${cleared!.ts - start}`);
+      assertEquals(raised!.plugin, "scripted-latency");
+      assertEquals(raised!.target, "scripted");
+      assertOk(raised!.confidence! >= 0.9);
+
+      // The report reads the same events and draws one critical episode.
+      const report = summarizeAlerts(store.events({ runId: summary.runId }), {
+        start: summary.startedAt,
+        end: summary.endedAt,
+      });
+      const episodes = report.episodes.filter((e) => e.subject.endsWith("anomaly"));
+      assertEquals(episodes.map((e) => [e.subject, e.severity, e.open]), [
+        ["scripted-latency scripted anomaly", "critical", false],
+      ]);
+
+      // Webhook outcomes are events in the store, not crashes.
+      const stored = store.events({ runId: summary.runId });
+      const deliveredEvents = stored.filter((e) => e.kind === "webhook_delivered");
+      assertEquals(deliveredEvents.map((e) => e.data?.attempts), [3, 1]);
+      const failedEvents = stored.filter((e) => e.kind === "webhook_failed");
+      assertEquals(failedEvents.length, 2);
+      assertOk(failedEvents.every((e) => e.message.includes("after 2 attempt(s): HTTP 503")));
+    } finally {
+      store.close();
+    }
+
+    // The receiver got the raise (third attempt) and the clear, with their context.
+    assertEquals(hookRequests, 4);
+    assertEquals(delivered.map((p) => p.alert.severity), ["critical", "clear"]);
+    const payload = delivered[0]!;
+    assertEquals(payload.run.recipe, "anomaly-e2e");
+    assertEquals(payload.run.id, summary.runId);
+    assertEquals(payload.series.plugin, "scripted-latency");
+    assertEquals(payload.series.target, "scripted");
+    assertEquals(payload.series.metric, "rtt");
+    assertEquals(payload.alert.detector, "anomaly");
+    assertOk((payload.values.median as number) > 55, `median ${payload.values.median}`);
+    assertOk(Math.abs((payload.baseline!.median as number) - 20.45) < 0.5);
+    assertEquals(failing.length, 4); // raise and clear, two attempts each
+    // Live observers saw the same alerts.
+    assertEquals(events.filter((e) => e.kind === "alert").map((e) => e.severity), [
+      "critical",
+      "clear",
+    ]);
+  } finally {
+    await receiver.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
