@@ -621,12 +621,17 @@ export const DEFAULT_LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([
  * ```ts
  * import { prometheusExportSchema } from "./recipe_schema.ts";
  * const prometheus = prometheusExportSchema.parse({});
- * console.log(prometheus.listen, prometheus.loss_window); // { hostname: "127.0.0.1", port: 9469 } 60000
+ * console.log(prometheus.listen, prometheus.loss_window, prometheus.linger); // { hostname: "127.0.0.1", port: 9469 } 60000 0
  * ```
  */
 export const prometheusExportSchema = z.strictObject({
   listen: listenAddressSchema.prefault("127.0.0.1:9469"),
   loss_window: durationSchema().default(60_000),
+  // Keep serving the final values this long after the run ends, so that a short recipe's last
+  // figures are scraped ("0s": stop at once).
+  linger: z.union([z.literal("0s"), z.literal("0"), durationSchema()])
+    .transform((value) => typeof value === "number" ? value : 0)
+    .default(0),
   latency_buckets: z.array(z.number().positive()).min(1)
     .refine((buckets) => buckets.every((b, i) => i === 0 || b > buckets[i - 1]!), {
       error: "must be increasing",

@@ -28,8 +28,8 @@ type Labels = Record<string, string>;
  * ```ts
  * import type { PrometheusExporterOptions } from "./exporter.ts";
  * const options: PrometheusExporterOptions = {
- *   listen: { hostname: "127.0.0.1", port: 0 }, loss_window: 60_000, latency_buckets: [1, 10, 100],
- *   runId: 1, recipe: "home",
+ *   listen: { hostname: "127.0.0.1", port: 0 }, loss_window: 60_000, linger: 0,
+ *   latency_buckets: [1, 10, 100], runId: 1, recipe: "home",
  * };
  * ```
  */
@@ -61,7 +61,7 @@ export interface PrometheusExporter {
   url: string;
   /** The metrics as text, as a scrape would get them. */
   metrics(): Promise<string>;
-  /** Stops serving. */
+  /** Stops serving, after `linger` ms (the final values stay scrapable that long). */
   close(): Promise<void>;
 }
 
@@ -89,24 +89,28 @@ function buildMetrics(client: PromClient, options: PrometheusExporterOptions) {
     labelNames: labelNames(M.probes),
     registers: [registry],
   });
-  const jitter = new client.Gauge({
+  // Loss and jitter are computed at scrape time from each series' window.
+  new client.Gauge({
     name: M.jitter.name,
     help: M.jitter.help,
     labelNames: labelNames(M.jitter),
     registers: [registry],
+    collect() {
+      for (const state of series.values()) {
+        const values = state.window.okValues();
+        if (values.length >= 2) this.set(state.labels, rfc3550Jitter(values));
+      }
+    },
   });
   new client.Gauge({
     name: M.loss.name,
     help: M.loss.help,
     labelNames: labelNames(M.loss),
     registers: [registry],
-    // Computed at scrape time from each series' window (loss and jitter together).
     collect() {
       for (const state of series.values()) {
         const counts = state.window.counts();
         if (counts.ok + counts.lost > 0) this.set(state.labels, lossPercent(counts));
-        const values = state.window.okValues();
-        if (values.length >= 2) jitter.set(state.labels, rfc3550Jitter(values));
       }
     },
   });
@@ -150,13 +154,21 @@ function buildMetrics(client: PromClient, options: PrometheusExporterOptions) {
     server: label.server,
   });
   const lastGrade = new Map<string, Labels>();
+  const seen = new Set<string>();
 
   const observer: RunObserver = {
     onSample(label: SeriesLabel, sample: Sample) {
       const labels = seriesLabels(label);
+      const key = JSON.stringify(labels);
+      if (!seen.has(key)) {
+        // Every outcome (and the histogram) exists from the first sample on, at 0, so that
+        // rate() and "no answers yet" work without missing series.
+        seen.add(key);
+        for (const status of ["ok", "lost", "failed"]) probes.inc({ ...labels, status }, 0);
+        if (label.unit === "ms") latency.zero(labels);
+      }
       probes.inc({ ...labels, status: sample.status });
       if (label.unit === "ms") {
-        const key = JSON.stringify(labels);
         let state = series.get(key);
         if (state === undefined) {
           state = { labels, window: new TimeWindow(options.loss_window) };
@@ -217,8 +229,8 @@ function buildMetrics(client: PromClient, options: PrometheusExporterOptions) {
  * ```ts
  * import { startPrometheusExporter } from "./exporter.ts";
  * const exporter = await startPrometheusExporter({
- *   listen: { hostname: "127.0.0.1", port: 0 }, loss_window: 60_000, latency_buckets: [1, 10, 100],
- *   runId: 1, recipe: "demo",
+ *   listen: { hostname: "127.0.0.1", port: 0 }, loss_window: 60_000, linger: 0,
+ *   latency_buckets: [1, 10, 100], runId: 1, recipe: "demo",
  * });
  * const label = {
  *   plugin: "icmp", target: "127.0.0.1", interface: "", server: "", metric: "rtt", unit: "ms",
@@ -267,6 +279,9 @@ export async function startPrometheusExporter(
     observer,
     url: `http://${host}:${server.addr.port}/metrics`,
     metrics: () => registry.metrics(),
-    close: () => server.shutdown(),
+    close: async () => {
+      if (options.linger > 0) await new Promise((resolve) => setTimeout(resolve, options.linger));
+      await server.shutdown();
+    },
   };
 }
