@@ -13,6 +13,11 @@ import { runRecipe } from "../core/runner.ts";
 import { rfc3550Jitter } from "../core/stats/jitter.ts";
 import { type BufferbloatGrade, gradePoints } from "../bufferbloat/grade.ts";
 import { builtinRegistry } from "../plugins/builtin.ts";
+import {
+  concreteExpression,
+  DASHBOARD_URL,
+  dashboardQueries,
+} from "../export/grafana/dashboard.ts";
 
 const prometheus = await ensurePrometheus();
 const skipped = prometheus.available ? "" : ` (skipped: ${prometheus.reason})`;
@@ -201,6 +206,18 @@ path = ${JSON.stringify(dbPath)}
           test.grade,
           gradePoints(test.grade as BufferbloatGrade),
         ]]);
+        // Every query of the Grafana dashboard is valid PromQL for this Prometheus, and those
+        // that read plain gauges and counters find the run's series.
+        const dashboard = JSON.parse(await Deno.readTextFile(DASHBOARD_URL));
+        for (const { where, expr } of dashboardQueries(dashboard)) {
+          const concrete = concreteExpression(expr, "1m");
+          await server.query(concrete); // throws on a PromQL error
+          if (!/rate\(|increase\(|bufferbane_alert_level|bufferbane_run_info/.test(expr)) {
+            const found = await server.query(`last_over_time((${concrete})[5m:1s])`);
+            assertOk(found.length > 0, `${where}: ${concrete} found nothing`);
+          }
+        }
+
         const info = await server.query(`last_over_time(bufferbane_run_info[5m])`);
         assertEquals(info.map((r) => [r.metric.run_id, r.metric.recipe]), [[
           String(summary.runId),
@@ -214,4 +231,41 @@ path = ${JSON.stringify(dbPath)}
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("a recipe whose exporter address is busy runs anyway and records why", async () => {
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const dir = await Deno.makeTempDir();
+  try {
+    const port = (busy.addr as Deno.NetAddr).port;
+    const plugin = new URL("./testdata/scripted_latency_plugin.ts", import.meta.url).pathname;
+    const recipePath = join(dir, "busy.toml");
+    await Deno.writeTextFile(
+      recipePath,
+      [
+        'name = "busy-exporter"',
+        'duration = "600ms"',
+        `plugins = [${JSON.stringify(plugin)}]`,
+        "[[probes]]",
+        'plugin = "scripted-latency"',
+        'interval = "50ms"',
+        "[export.prometheus]",
+        `listen = "127.0.0.1:${port}"`,
+        "[store]",
+        `path = ${JSON.stringify(join(dir, "busy.db"))}`,
+      ].join("\n"),
+    );
+    const { recipe, registry } = await loadRecipe(recipePath, { registry: builtinRegistry() });
+    const summary = await runRecipe({ recipe, registry, handleSignals: false });
+    assertEquals(summary.status, "completed");
+    assertOk(summary.series[0]!.received >= 5, `received ${summary.series[0]!.received}`);
+    assertEquals(summary.eventCounts.exporter_error, 1);
+    assertOk(
+      summary.notes.some((note) => note.includes(`"127.0.0.1:${port}"`)),
+      summary.notes.join("\n"),
+    );
+  } finally {
+    busy.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
