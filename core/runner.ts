@@ -137,7 +137,17 @@ function effectiveRecipe(recipe: Recipe, servers: ReadonlyMap<string, ServerInfo
   const usedInterfaces = describeInterfaces(names, { overrides: recipe.interface_types });
   const text = JSON.stringify(
     { ...rest, servers: [...servers.values()], used_interfaces: usedInterfaces },
-    (key, value) => key === "secret" && typeof value === "string" ? "(redacted)" : value,
+    (key, value) => {
+      if (key === "secret" && typeof value === "string") return "(redacted)";
+      // Webhooks carry their token in a header or in the URL's path (Slack, Teams).
+      if (key === "headers" && value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.keys(value).map((name) => [name, "(redacted)"]));
+      }
+      if (key === "webhooks" && Array.isArray(value)) {
+        return value.map((hook) => ({ ...hook, url: `${new URL(hook.url).origin}/(redacted)` }));
+      }
+      return value;
+    },
   );
   return JSON.parse(text) as Record<string, unknown>;
 }

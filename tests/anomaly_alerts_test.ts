@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { assertEquals, assertOk } from "./support/assert.ts";
-import { loadRecipe } from "../core/recipe.ts";
+import { describeRecipe, loadRecipe } from "../core/recipe.ts";
 import { runRecipe } from "../core/runner.ts";
 import type { RunEvent } from "../core/run_observer.ts";
 import type { WebhookPayload } from "../core/webhooks/mod.ts";
@@ -21,8 +21,10 @@ Deno.test("a latency step in a real run raises one anomaly alert, clears it, and
   let hookRequests = 0;
   const delivered: WebhookPayload[] = [];
   const failing: WebhookPayload[] = [];
+  const authorizations: (string | null)[] = [];
   const receiver = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const body = await req.json() as WebhookPayload;
+    authorizations.push(req.headers.get("authorization"));
     if (new URL(req.url).pathname === "/fail") {
       failing.push(body);
       return new Response("down", { status: 503 });
@@ -57,6 +59,7 @@ Deno.test("a latency step in a real run raises one anomaly alert, clears it, and
         "[[alerts.webhooks]]",
         `url = "${base}/hook"`,
         'backoff = "100ms"',
+        'headers = { Authorization = "Bearer s3cret-token" }',
         "[[alerts.webhooks]]",
         `url = "${base}/fail"`,
         "retries = 1",
@@ -105,6 +108,12 @@ Deno.test("a latency step in a real run raises one anomaly alert, clears it, and
         ["scripted-latency scripted anomaly", "critical", false],
       ]);
 
+      // The stored recipe keeps no webhook token (header or path).
+      const [run] = store.db.prepare("SELECT effective_recipe FROM runs WHERE id = ?")
+        .all(summary.runId) as { effective_recipe: string }[];
+      assertOk(!run!.effective_recipe.includes("s3cret-token"), "header token redacted");
+      assertOk(!run!.effective_recipe.includes("/hook"), "URL path redacted");
+
       // Webhook outcomes are events in the store, not crashes.
       const stored = store.events({ runId: summary.runId });
       const deliveredEvents = stored.filter((e) => e.kind === "webhook_delivered");
@@ -129,6 +138,7 @@ Deno.test("a latency step in a real run raises one anomaly alert, clears it, and
     assertOk((payload.values.median as number) > 55, `median ${payload.values.median}`);
     assertOk(Math.abs((payload.baseline!.median as number) - 20.45) < 0.5);
     assertEquals(failing.length, 4); // raise and clear, two attempts each
+    assertOk(authorizations.some((value) => value === "Bearer s3cret-token"));
     // Live observers saw the same alerts.
     assertEquals(events.filter((e) => e.kind === "alert").map((e) => e.severity), [
       "critical",
@@ -138,4 +148,27 @@ Deno.test("a latency step in a real run raises one anomaly alert, clears it, and
     await receiver.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the monitoring example recipe enables anomaly alerts, a webhook and the exporter", async () => {
+  const path = new URL("../examples/recipes/monitoring.toml", import.meta.url).pathname;
+  const env: Record<string, string> = {
+    BUFFERBANE_WEBHOOK_URL: "https://hooks.example.net/T0/xyz",
+  };
+  const { recipe } = await loadRecipe(path, {
+    registry: builtinRegistry(),
+    env: (name) => env[name],
+  });
+  assertEquals(recipe.alerts.anomaly?.enabled, true);
+  assertEquals(recipe.alerts.anomaly?.cooldown, 600_000);
+  assertEquals(recipe.alerts.webhooks[0]?.url, "https://hooks.example.net/T0/xyz");
+  assertEquals(recipe.alerts.webhooks[0]?.headers, { Authorization: "Bearer " });
+  assertEquals(recipe.export.prometheus?.listen, { hostname: "127.0.0.1", port: 9469 });
+  const lines = describeRecipe(recipe);
+  assertOk(lines.some((line) => line.startsWith("anomaly alerts on primary ms metrics")));
+  assertOk(lines.includes("prometheus: /metrics on http://127.0.0.1:9469"), lines.join("\n"));
+  assertOk(
+    lines.some((line) => line.startsWith("webhook https://hooks.example.net:")),
+    lines.join("\n"),
+  );
 });
