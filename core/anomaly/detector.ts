@@ -298,9 +298,15 @@ export class AnomalyDetector {
     let at = window.length;
     while (at > 0 && window[at - 1]!.timestamp > entry.timestamp) at--;
     window.splice(at, 0, entry);
+    // The window is the last `window` ms, but keeps at least `min_window_samples` samples, so
+    // a slow probe (dns every 10 s) is judged over its last few answers instead of never.
     const newest = window.at(-1)!.timestamp;
+    const { min_window_samples: keep } = this.#options;
     let evicted = 0;
-    while (evicted < window.length && window[evicted]!.timestamp <= newest - this.#options.window) {
+    while (
+      window.length - evicted > keep &&
+      window[evicted]!.timestamp <= newest - this.#options.window
+    ) {
       this.#retire(state, window[evicted]!);
       evicted++;
     }

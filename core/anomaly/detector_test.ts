@@ -206,3 +206,32 @@ Deno.test("AnomalyDetector ignores failed samples and accepts late ones", () => 
   assertEquals(transitions, []);
   assertEquals(detector.baseline("s")!.lost, 0);
 });
+
+Deno.test("AnomalyDetector judges a slow probe over its last few samples", () => {
+  // DNS every 10 s: a 30 s window holds 3 samples, fewer than min_window_samples (5).
+  const detector = new AnomalyDetector({ min_samples: 20 });
+  const transitions: AnomalyTransition[] = [];
+  for (let i = 0; i < 200; i++) {
+    const value = (i >= 150 && i < 170 ? 300 : 40) + (i % 3);
+    transitions.push(
+      ...detector.observe(KEY, "dns", { timestamp: i * 10_000, value, status: "ok" }),
+    );
+  }
+  // Raised once most of the last five answers were slow; the first slow one alone is no
+  // jitter signal (too few differences to judge volatility).
+  assertEquals(summary(transitions), ["raised:critical", "cleared:ok"]);
+  assertEquals(transitions[0]!.timestamp, 152 * 10_000);
+});
+
+Deno.test("AnomalyDetector raises nothing for single slow answers of a slow probe", () => {
+  // DNS every 10 s with a cache miss (30 ms instead of 2 ms) one time in eight.
+  const detector = new AnomalyDetector({ min_samples: 20 });
+  const transitions: AnomalyTransition[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const value = (i % 8 === 5 ? 30 : 2) + (i % 3) * 0.1;
+    transitions.push(
+      ...detector.observe(KEY, "dns", { timestamp: i * 10_000, value, status: "ok" }),
+    );
+  }
+  assertEquals(transitions, []);
+});

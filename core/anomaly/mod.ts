@@ -22,7 +22,12 @@ export {
 } from "./detector.ts";
 export { anomalyEvent } from "./event.ts";
 export { ANOMALY_DEFAULTS, type AnomalyOptions } from "./options.ts";
-export { type AnomalyScore, scoreWindow, type WindowEntry } from "./score.ts";
+export {
+  type AnomalyScore,
+  MIN_JITTER_DIFFERENCES,
+  scoreWindow,
+  type WindowEntry,
+} from "./score.ts";
 export { type BaselineEntry, type BaselineStats, QuietBaseline } from "./baseline.ts";
 export { fuseConfidence, ramp, SIGNAL_WEIGHTS, type SignalStrengths } from "./confidence.ts";
 export { binomialTailEvidence, lossEvidence, type LossWindow } from "./loss_evidence.ts";

@@ -25,6 +25,7 @@ export interface AnomalyOptions {
   metrics: string[];
   /**
    * The recent window each evaluation looks at (its median latency, its loss, its jitter), ms.
+   * It keeps at least `min_window_samples` samples, however old, so slow probes are judged too.
    *
    * @default {30000}
    */

@@ -11,7 +11,9 @@
  *   baseline's loss rate, at least `min_loss_rate`.
  * - Jitter volatility: `z = (IPDV(window) - baseline IPDV) / spread`, IPDV being the mean
  *   absolute difference of adjacent answered values, `spread` the robust sigma of the
- *   baseline's differences with the same floors as latency.
+ *   baseline's differences with the same floors as latency. It needs at least
+ *   {@linkcode MIN_JITTER_DIFFERENCES} differences in the window: over fewer, one slow answer
+ *   (a DNS cache miss) would make the mean, and so the jitter, jump.
  *
  * Strengths come from ramps (`z_start`..`z_full`, `loss_evidence_start`..`loss_evidence_full`)
  * and are fused by the weighted noisy-OR of `confidence.ts`.
@@ -23,6 +25,17 @@ import { fuseConfidence, ramp } from "./confidence.ts";
 import { lossEvidence } from "./loss_evidence.ts";
 import type { AnomalyOptions } from "./options.ts";
 import { median } from "./robust.ts";
+
+/**
+ * Fewest differences of adjacent answers the jitter signal needs in a window.
+ *
+ * @example
+ * ```ts
+ * import { MIN_JITTER_DIFFERENCES } from "./score.ts";
+ * console.log(MIN_JITTER_DIFFERENCES); // 10
+ * ```
+ */
+export const MIN_JITTER_DIFFERENCES = 10;
 
 /**
  * One sample of the recent window: its time and value (`null` when lost).
@@ -81,7 +94,7 @@ export interface AnomalyScore {
   };
   /** Jitter volatility signal. */
   jitter: {
-    /** IPDV of the window (`NaN` with fewer than 2 adjacent answers). */
+    /** IPDV of the window (`NaN` with fewer than {@linkcode MIN_JITTER_DIFFERENCES}). */
     ipdv: number;
     /** The baseline's IPDV. */
     baselineIpdv: number;
@@ -164,7 +177,7 @@ export function scoreWindow(
 
   let diffSum = 0;
   for (const diff of diffs) diffSum += diff;
-  const ipdv = diffs.length >= 2 ? diffSum / diffs.length : NaN;
+  const ipdv = diffs.length >= MIN_JITTER_DIFFERENCES ? diffSum / diffs.length : NaN;
   const jitterSpread = Math.max(baseline.diffSigma, floor);
   const jitterZ = positiveZ(ipdv, baseline.diffMean, jitterSpread);
 
