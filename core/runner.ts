@@ -300,11 +300,18 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
       report: (event) => recorder.emit(event),
     });
     const exporter = await startExporter(recipe, runId, cleanups);
+    let observerFailed = false;
     const runObserver = combineObservers([
       ...(exporter.exporter ? [exporter.exporter.observer] : []),
       ...(notifier ? [notifier] : []),
       observer,
-    ]);
+    ], (error) => {
+      // A display or exporter bug must not stop probing; say so once, on stderr (stdout may
+      // carry NDJSON).
+      if (observerFailed) return;
+      observerFailed = true;
+      console.error(`bufferbane: an observer of the run failed: ${(error as Error)?.message}`);
+    });
     const recorder = new RunRecorder({
       runId,
       store,
