@@ -189,6 +189,12 @@ export interface DurationSchemaOptions {
    * @default undefined
    */
   min?: number;
+  /**
+   * Accept `"0s"` (for keys where zero means "off").
+   *
+   * @default {false}
+   */
+  allowZero?: boolean;
 }
 
 /**
@@ -225,7 +231,7 @@ export function durationSchema(
       });
       return z.NEVER;
     }
-    if (ms <= 0) {
+    if (ms < 0 || (ms === 0 && !options.allowZero)) {
       ctx.issues.push({
         code: "custom",
         message: `must be greater than 0, got "${text}"`,
@@ -629,9 +635,7 @@ export const prometheusExportSchema = z.strictObject({
   loss_window: durationSchema().default(60_000),
   // Keep serving the final values this long after the run ends, so that a short recipe's last
   // figures are scraped ("0s": stop at once).
-  linger: z.union([z.literal("0s"), z.literal("0"), durationSchema()])
-    .transform((value) => typeof value === "number" ? value : 0)
-    .default(0),
+  linger: durationSchema({ allowZero: true }).default(0),
   latency_buckets: z.array(z.number().positive()).min(1)
     .refine((buckets) => buckets.every((b, i) => i === 0 || b > buckets[i - 1]!), {
       error: "must be increasing",

@@ -9,6 +9,7 @@ import {
   minProbeInterval,
   probeIntervalProblem,
   probeSchema,
+  prometheusExportSchema,
   recipeSchema,
   reportSchema,
   serverSchema,
@@ -181,4 +182,18 @@ Deno.test("recipeSchema needs only a name and rejects unknown keys", () => {
     result.error?.issues.map((issue) => ({ code: issue.code, path: issue.path })),
     [{ code: "unrecognized_keys", path: ["store"] }],
   );
+});
+
+Deno.test("durationSchema({ allowZero }) accepts 0s only when asked; linger uses it", () => {
+  deepStrictEqual(durationSchema({ allowZero: true }).parse("0s"), 0);
+  deepStrictEqual(
+    durationSchema().safeParse("0s").error?.issues[0]?.message,
+    'must be greater than 0, got "0s"',
+  );
+  deepStrictEqual(prometheusExportSchema.parse({ linger: "0s" }).linger, 0);
+  deepStrictEqual(prometheusExportSchema.parse({ linger: "3s" }).linger, 3000);
+  deepStrictEqual(prometheusExportSchema.parse({ listen: "[::1]:9469" }).listen, {
+    hostname: "::1",
+    port: 9469,
+  });
 });
