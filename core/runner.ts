@@ -58,12 +58,22 @@ const WEBHOOK_DRAIN_MS = 15_000;
  * metrics library) is imported only then, so runs without it do not load it. A failure to
  * start costs the exporter, not the run: it comes back as a message.
  */
-async function startExporter(recipe: Recipe, runId: number, cleanups: Cleanup[]) {
+async function startExporter(
+  recipe: Recipe,
+  runId: number,
+  anomaly: AnomalyDetector | undefined,
+  cleanups: Cleanup[],
+) {
   const prometheus = recipe.export.prometheus;
   if (prometheus === undefined) return {};
   try {
     const { startPrometheusExporter } = await import("../export/prometheus/exporter.ts");
-    const exporter = await startPrometheusExporter({ ...prometheus, runId, recipe: recipe.name });
+    const exporter = await startPrometheusExporter({
+      ...prometheus,
+      runId,
+      recipe: recipe.name,
+      ...(anomaly ? { anomalyConfidences: () => anomaly.confidences() } : {}),
+    });
     cleanups.push(() => exporter.close());
     return { exporter };
   } catch (error) {
@@ -299,7 +309,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
       context: { runId, recipe: recipe.name, host: hostname() },
       report: (event) => recorder.emit(event),
     });
-    const exporter = await startExporter(recipe, runId, cleanups);
+    const exporter = await startExporter(recipe, runId, anomaly, cleanups);
     let observerFailed = false;
     const runObserver = combineObservers([
       ...(exporter.exporter ? [exporter.exporter.observer] : []),

@@ -83,6 +83,10 @@ warmup = "300ms"
 gap = "200ms"
 streams = 1
 
+[alerts.anomaly]
+window = "1s"        # short, so the detector judges within the run
+min_samples = 10
+
 [export.prometheus]
 listen = "127.0.0.1:${exporterPort}"
 loss_window = "1h"   # the whole run, to compare with the store
@@ -217,6 +221,13 @@ path = ${JSON.stringify(dbPath)}
             assertOk(found.length > 0, `${where}: ${concrete} found nothing`);
           }
         }
+
+        // The anomaly detector's confidence of the echo round trips is exposed, in [0, 1].
+        const confidence = await server.query(
+          `last_over_time(bufferbane_anomaly_confidence{plugin="udp-echo",metric="rtt"}[5m])`,
+        );
+        assertEquals(confidence.length, 1);
+        assertOk(confidence[0]!.value >= 0 && confidence[0]!.value <= 1);
 
         const info = await server.query(`last_over_time(bufferbane_run_info[5m])`);
         assertEquals(info.map((r) => [r.metric.run_id, r.metric.recipe]), [[

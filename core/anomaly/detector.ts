@@ -150,6 +150,7 @@ interface SeriesState {
   quietSince: number | undefined;
   cooldownUntil: number;
   lastEvaluated: number;
+  judged: boolean;
   lastConfidence: number;
   peakConfidence: number;
   message: string;
@@ -248,6 +249,20 @@ export class AnomalyDetector {
   }
 
   /**
+   * The last confidence of every watched series that has been judged, for exporters.
+   *
+   * @returns One entry per series, in the order first seen.
+   */
+  confidences(): { key: AnomalySeriesKey; seriesId: string; confidence: number }[] {
+    const list: { key: AnomalySeriesKey; seriesId: string; confidence: number }[] = [];
+    for (const [seriesId, state] of this.#series) {
+      if (state === null || !state.judged) continue;
+      list.push({ key: state.key, seriesId, confidence: state.lastConfidence });
+    }
+    return list;
+  }
+
+  /**
    * The alerts raised now.
    *
    * @returns One per raised series, oldest first.
@@ -283,6 +298,7 @@ export class AnomalyDetector {
         quietSince: undefined,
         cooldownUntil: -Infinity,
         lastEvaluated: -Infinity,
+        judged: false,
         lastConfidence: 0,
         peakConfidence: 0,
         message: "",
@@ -333,6 +349,7 @@ export class AnomalyDetector {
     if (state.window.length < o.min_window_samples) return [];
     const score = scoreWindow(state.window, baseline, o);
     state.lastConfidence = score.confidence;
+    state.judged = true;
     const transition = (
       to: AnomalyLevel,
       reason: AnomalyReason,

@@ -86,6 +86,10 @@ Deno.test("AnomalyDetector raises a latency step once, near its start, and clear
   const step = { start: HOUR, end: HOUR + 10 * MINUTE, addMs: 30 };
   const outcome = run(WIRED, 2 * 3600, [step]);
   assertEquals(summary(outcome.transitions), ["raised:critical", "cleared:ok"]);
+  assertEquals(
+    outcome.detector.confidences().map((c) => [c.seriesId, c.key.metric]),
+    [["s", "rtt"]],
+  );
   const [raised, cleared] = outcome.transitions as [AnomalyTransition, AnomalyTransition];
   // The window's median crosses once half of its 30 s is in the step.
   assert(raised.timestamp >= step.start && raised.timestamp <= step.start + 30_000);
@@ -191,6 +195,9 @@ Deno.test("AnomalyDetector watches primary ms metrics by default, or the listed 
     [],
   );
   assertEquals(detector.lastConfidence("x"), undefined);
+  // A watched series is listed only once judged (its baseline needs min_samples first).
+  detector.observe(KEY, "y", { timestamp: 0, value: 1, status: "ok" });
+  assertEquals(detector.confidences(), []);
 });
 
 Deno.test("AnomalyDetector ignores failed samples and accepts late ones", () => {

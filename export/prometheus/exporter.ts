@@ -38,6 +38,16 @@ export interface PrometheusExporterOptions extends RecipePrometheusExport {
   runId: number;
   /** The recipe's name, for `bufferbane_run_info`. */
   recipe: string;
+  /**
+   * The anomaly detector's last confidence per series, read at each scrape (absent: no
+   * `bufferbane_anomaly_confidence`).
+   *
+   * @default undefined
+   */
+  anomalyConfidences?: () => Iterable<{
+    key: Omit<SeriesLabel, "unit" | "primary">;
+    confidence: number;
+  }>;
 }
 
 /** What the exporter keeps per series. */
@@ -138,6 +148,20 @@ function buildMetrics(client: PromClient, options: PrometheusExporterOptions) {
     labelNames: labelNames(M.alert),
     registers: [registry],
   });
+  const confidences = options.anomalyConfidences;
+  if (confidences !== undefined) {
+    new client.Gauge({
+      name: M.confidence.name,
+      help: M.confidence.help,
+      labelNames: labelNames(M.confidence),
+      registers: [registry],
+      collect() {
+        for (const { key, confidence } of confidences()) {
+          this.set(seriesLabels(key), confidence);
+        }
+      },
+    });
+  }
   const runInfo = new client.Gauge({
     name: M.runInfo.name,
     help: M.runInfo.help,

@@ -57,6 +57,7 @@ async function withExporter(
     latency_buckets: [1, 5, 10, 50],
     runId: 7,
     recipe: "home",
+    anomalyConfidences: () => [{ key: RTT, confidence: 0.42 }],
   });
   try {
     await fn(exporter);
@@ -153,6 +154,7 @@ Deno.test("startPrometheusExporter() serves histograms, loss, jitter, throughput
       value("bufferbane_run_info", { run_id: "7", recipe: "home", version: VERSION }),
       1,
     );
+    strictEqual(value("bufferbane_anomaly_confidence", RTT_LABELS), 0.42);
 
     // Every name served is a declared one (with histogram suffixes).
     const declared = new Set<string>(Object.values(PROMETHEUS_METRICS).map((m) => m.name));

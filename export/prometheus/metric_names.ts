@@ -83,7 +83,8 @@ export const PROMETHEUS_METRICS = {
   loss: {
     name: "bufferbane_loss_percent",
     type: "gauge",
-    help: "Lost / (ok + lost) * 100 over the exporter's loss_window, for metrics measured in ms",
+    help: "Lost / (ok + lost) * 100 over the exporter's loss_window (ending at the series' " +
+      "newest probe), for metrics measured in ms",
     labels: SERIES_LABELS,
   },
   jitter: {
@@ -118,6 +119,13 @@ export const PROMETHEUS_METRICS = {
     help: "Alert level of a series: 0 ok, 1 warn, 2 critical; detector is anomaly or threshold, " +
       "stat the rule's statistic (anomaly for the detector)",
     labels: [...SERIES_LABELS, "detector", "stat"],
+  },
+  confidence: {
+    name: "bufferbane_anomaly_confidence",
+    type: "gauge",
+    help: "The anomaly detector's last confidence for a series, 0 to 1 (warn and critical at the " +
+      "recipe's thresholds, 0.5 and 0.9 by default)",
+    labels: SERIES_LABELS,
   },
   runInfo: {
     name: "bufferbane_run_info",
