@@ -12,7 +12,7 @@ import { type AlertEngine, alertEvent } from "./alerts.ts";
 import { type AnomalyDetector, anomalyEvent } from "./anomaly/mod.ts";
 import type { RunEvent, RunObserver, RunSummary, SeriesLabel } from "./run_observer.ts";
 import { SeriesAccumulator } from "./stats.ts";
-import type { BatchWriter, Store } from "../store/mod.ts";
+import { type BatchWriter, quietHistory, type Store } from "../store/mod.ts";
 
 /** What the recorder knows about one series of the run. */
 export interface RecordedSeries {
@@ -140,8 +140,41 @@ export class RunRecorder {
         reasons: new Map(),
       };
       this.#series.set(key, state);
+      this.#seedAnomaly(state);
     }
     return state;
+  }
+
+  /**
+   * Gives the anomaly detector the series' stored quiet history, so that a restarted run
+   * judges against what it learned before instead of starting cold. A store that cannot be
+   * read costs the warm start only.
+   */
+  #seedAnomaly(state: RecordedSeries): void {
+    const anomaly = this.#options.anomaly;
+    if (anomaly === undefined || !anomaly.watches(state.label)) return;
+    const now = Date.now();
+    try {
+      const history = quietHistory(this.#options.store.db, {
+        seriesId: state.id,
+        start: now - anomaly.options.baseline_window,
+        end: now,
+        limit: anomaly.options.baseline_samples,
+      });
+      const taken = anomaly.seed(state.label, String(state.id), history);
+      if (taken > 0) {
+        this.emit({
+          timestamp: now,
+          kind: "anomaly_baseline",
+          severity: "info",
+          message: `Anomaly baseline of ${state.label.plugin} ${state.label.metric}${
+            state.label.target ? ` for ${state.label.target}` : ""
+          } starts from ${taken} stored quiet sample(s)`,
+          series: state.label,
+          data: { samples: taken },
+        }, state.id);
+      }
+    } catch { /* cold start */ }
   }
 
   #sample(job: Job, sample: Sample): void {

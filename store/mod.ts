@@ -30,6 +30,7 @@ export { Store, type StoreOptions, type WriteBatch } from "./store.ts";
 export { BatchWriter, type BatchWriterOptions, ROLLUP_ROWS_PER_FLUSH } from "./batch_writer.ts";
 export { aggregateSamples } from "./aggregate.ts";
 export { alertTimeline, type AlertTimelineQuery, type AlertTimelineRow } from "./alert_timeline.ts";
+export { type HistorySample, quietHistory, type QuietHistoryQuery } from "./quiet_history.ts";
 export { exportSamples } from "./export.ts";
 export { rollupAggregate, rollupHistogram } from "./rollup_query.ts";
 export { refreshRollups } from "./rollup_refresh.ts";

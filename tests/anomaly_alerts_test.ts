@@ -172,3 +172,93 @@ Deno.test("the monitoring example recipe enables anomaly alerts, a webhook and t
     lines.join("\n"),
   );
 });
+
+/** Writes a recipe of the scripted plugin with anomaly alerts into `dir`. */
+async function scriptedRecipe(
+  dir: string,
+  name: string,
+  options: { duration: string; db: string; stepFrom: number; stepUntil: number },
+) {
+  const path = join(dir, `${name}.toml`);
+  await Deno.writeTextFile(
+    path,
+    [
+      `name = "${name}"`,
+      `duration = "${options.duration}"`,
+      `plugins = [${JSON.stringify(plugin)}]`,
+      "[[probes]]",
+      'plugin = "scripted-latency"',
+      'targets = ["scripted"]',
+      'interval = "20ms"',
+      "[probes.options]",
+      `step_from = ${options.stepFrom}`,
+      `step_until = ${options.stepUntil}`,
+      "[alerts.anomaly]",
+      'window = "500ms"',
+      'evaluate_every = "100ms"',
+      'clear_after = "500ms"',
+      "[store]",
+      `path = ${JSON.stringify(options.db)}`,
+    ].join("\n"),
+  );
+  return (await loadRecipe(path, { registry: builtinRegistry() }));
+}
+
+Deno.test("a restarted run starts its anomaly baseline from the store's quiet history", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const db = join(dir, "months.db");
+    // Run 1: quiet, with an incident in its middle (probes 100..150) that must not be learned.
+    const first = await scriptedRecipe(dir, "first", {
+      duration: "5s",
+      db,
+      stepFrom: 100,
+      stepUntil: 150,
+    });
+    const one = await runRecipe({ ...first, handleSignals: false });
+    // Run 2 starts inside an incident: only the history tells it is one.
+    const second = await scriptedRecipe(dir, "second", {
+      duration: "4s",
+      db,
+      stepFrom: 0,
+      stepUntil: 100,
+    });
+    const two = await runRecipe({ ...second, handleSignals: false });
+    // The same incident on a fresh store: the detector starts cold and learns it as normal.
+    const cold = await runRecipe({
+      ...second,
+      storePath: join(dir, "fresh.db"),
+      handleSignals: false,
+    });
+
+    const store = Store.open(db);
+    try {
+      const first = alertTimeline(store.db, { runId: one.runId, detector: "anomaly" });
+      assertEquals(first.map((row) => row.severity), ["critical", "clear"]);
+      const seeded = store.events({ runId: two.runId }).filter((e) =>
+        e.kind === "anomaly_baseline"
+      );
+      assertEquals(seeded.length, 1);
+      const okInFirst = one.series[0]!.received;
+      const taken = seeded[0]!.data?.samples as number;
+      // Everything quiet of run 1, none of its incident (50 probes and the window around it).
+      assertOk(taken >= 100 && taken <= okInFirst - 50, `seeded ${taken} of ${okInFirst}`);
+      const second = alertTimeline(store.db, { runId: two.runId, detector: "anomaly" });
+      assertEquals(second.map((row) => [row.severity, row.reason]), [
+        ["critical", "raised"],
+        ["clear", "cleared"],
+      ]);
+      assertOk(second[0]!.ts <= two.startedAt + 100 + 1000, "raised in the first second");
+    } finally {
+      store.close();
+    }
+    const fresh = Store.open(join(dir, "fresh.db"));
+    try {
+      assertEquals(alertTimeline(fresh.db, { runId: cold.runId }), []);
+    } finally {
+      fresh.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -229,6 +229,36 @@ export class AnomalyDetector {
   }
 
   /**
+   * Starts a series' baseline from stored quiet history (a restarted run), before its first
+   * sample. Samples older than `baseline_window` before the newest one, and all but the newest
+   * `baseline_samples`, are dropped as usual. Does nothing for a series not watched or
+   * already seen.
+   *
+   * @param key The series' key.
+   * @param seriesId Its id, as given to {@linkcode AnomalyDetector.observe}.
+   * @param history Quiet samples, oldest first (`value` `null` when lost).
+   * @returns How many samples the baseline took.
+   */
+  seed(
+    key: AnomalySeriesKey,
+    seriesId: string,
+    history: readonly { timestamp: number; value: number | null }[],
+  ): number {
+    if (this.#series.has(seriesId)) return 0;
+    const state = this.#stateOf(key, seriesId);
+    if (state === null) return 0;
+    const entries: BaselineEntry[] = [];
+    let previous: number | null = null;
+    for (const { timestamp, value } of history) {
+      const diff = value !== null && previous !== null ? Math.abs(value - previous) : null;
+      entries.push({ timestamp, value, diff });
+      previous = value;
+    }
+    state.baseline.replaceWith(entries);
+    return state.baseline.size;
+  }
+
+  /**
    * The figures of a series' baseline, for reports and tests.
    *
    * @param seriesId The series id.

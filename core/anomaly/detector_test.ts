@@ -242,3 +242,28 @@ Deno.test("AnomalyDetector raises nothing for single slow answers of a slow prob
   }
   assertEquals(transitions, []);
 });
+
+Deno.test("AnomalyDetector.seed() starts a baseline from history, so a run that starts in an incident sees it", () => {
+  const history = [...incidentStream({ profile: WIRED, count: 600, seed: 4 })]
+    .map(({ timestamp, value }) => ({ timestamp, value }));
+  const stepped = [...incidentStream({
+    profile: WIRED,
+    count: 600,
+    start: 700_000,
+    seed: 5,
+    incidents: [{ start: 700_000, end: 900_000, addMs: 30 }],
+  })];
+  const warm = new AnomalyDetector();
+  assertEquals(warm.seed(KEY, "s", history), 600);
+  assertAlmostEquals(warm.baseline("s")!.median, 20, 0.5);
+  const warmTransitions = stepped.flatMap((sample) => warm.observe(KEY, "s", sample));
+  assertEquals(summary(warmTransitions), ["raised:critical", "cleared:ok"]);
+  assert(warmTransitions[0]!.timestamp <= 700_000 + 30_000);
+  // Seeding a series already seen, or not watched, does nothing.
+  assertEquals(warm.seed(KEY, "s", history), 0);
+  assertEquals(warm.seed({ ...KEY, primary: false }, "t", history), 0);
+
+  // Started cold inside the incident, the detector takes it for normal.
+  const cold = new AnomalyDetector();
+  assertEquals(stepped.flatMap((sample) => cold.observe(KEY, "s", sample)), []);
+});
