@@ -57,6 +57,8 @@ export const ErrorCode = {
   InterfaceNotFound: "INTERFACE_NOT_FOUND",
   /** A DSCP or TOS value is out of range or names no known class (e.g. `"EX"`, `64`). */
   InvalidDscp: "INVALID_DSCP",
+  /** The metrics exporter could not start (address in use, not permitted). */
+  Exporter: "EXPORTER",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

@@ -405,6 +405,31 @@ export function describeRecipe(recipe: Recipe): string[] {
       } over ${formatDuration(rule.window)}`,
     );
   }
+  const anomaly = recipe.alerts.anomaly;
+  if (anomaly?.enabled) {
+    lines.push(
+      `anomaly alerts on ${
+        anomaly.metrics.length > 0 ? anomaly.metrics.join(", ") : "primary ms metrics"
+      }: warn at confidence ${anomaly.warn}, critical at ${anomaly.critical}, window ${
+        formatDuration(anomaly.window)
+      }, cooldown ${formatDuration(anomaly.cooldown)}`,
+    );
+  }
+  for (const hook of recipe.alerts.webhooks) {
+    lines.push(
+      `webhook ${new URL(hook.url).origin}: ${
+        hook.detectors.join(" and ")
+      } alerts from ${hook.min_severity}${
+        hook.send_clear ? " and their clears" : ""
+      }, ${hook.retries} retries`,
+    );
+  }
+  const prometheus = recipe.export.prometheus;
+  if (prometheus !== undefined) {
+    const { hostname, port } = prometheus.listen;
+    const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+    lines.push(`prometheus: /metrics on http://${host}:${port}`);
+  }
   lines.push(
     `store: ${recipe.store.path} (flush every ${
       formatDuration(recipe.store.flush_interval)

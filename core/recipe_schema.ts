@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { INTERFACE_KINDS } from "../interfaces/types.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
+import { ANOMALY_DEFAULTS } from "./anomaly/options.ts";
 
 /**
  * Default UDP echo port of a bufferbane server.
@@ -188,6 +189,12 @@ export interface DurationSchemaOptions {
    * @default undefined
    */
   min?: number;
+  /**
+   * Accept `"0s"` (for keys where zero means "off").
+   *
+   * @default {false}
+   */
+  allowZero?: boolean;
 }
 
 /**
@@ -224,7 +231,7 @@ export function durationSchema(
       });
       return z.NEVER;
     }
-    if (ms <= 0) {
+    if (ms < 0 || (ms === 0 && !options.allowZero)) {
       ctx.issues.push({
         code: "custom",
         message: `must be greater than 0, got "${text}"`,
@@ -455,18 +462,231 @@ export const alertRuleSchema = z
     }
   }, { when: whenKeysValid("warn", "critical") });
 
+const share = z.number().min(0).max(1);
+const d = ANOMALY_DEFAULTS;
+
+/**
+ * The `[alerts.anomaly]` table: the anomaly detector (see `core/anomaly/`). Present means
+ * enabled (unless `enabled = false`); every key has the default of `ANOMALY_DEFAULTS`.
+ * Confidences need `clear < warn <= critical`, ramps `start < full`.
+ *
+ * @example The defaults
+ * ```ts
+ * import { anomalySchema } from "./recipe_schema.ts";
+ * const anomaly = anomalySchema.parse({ cooldown: "30m" });
+ * console.log(anomaly.enabled, anomaly.window, anomaly.cooldown, anomaly.warn); // true 30000 1800000 0.5
+ * ```
+ */
+export const anomalySchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    metrics: z.array(nonEmptyString).default([...d.metrics]),
+    window: durationSchema().default(d.window),
+    baseline_window: durationSchema().default(d.baseline_window),
+    baseline_samples: z.number().int().min(10).max(100_000).default(d.baseline_samples),
+    min_samples: z.number().int().min(3).default(d.min_samples),
+    min_window_samples: z.number().int().min(2).default(d.min_window_samples),
+    z_start: z.number().positive().default(d.z_start),
+    z_full: z.number().positive().default(d.z_full),
+    loss_evidence_start: z.number().positive().default(d.loss_evidence_start),
+    loss_evidence_full: z.number().positive().default(d.loss_evidence_full),
+    min_spread_ms: z.number().positive().default(d.min_spread_ms),
+    min_spread_ratio: share.default(d.min_spread_ratio),
+    min_loss_rate: z.number().positive().max(0.5).default(d.min_loss_rate),
+    warn: share.default(d.warn),
+    critical: share.default(d.critical),
+    clear: share.default(d.clear),
+    clear_after: durationSchema().default(d.clear_after),
+    cooldown: durationSchema().default(d.cooldown),
+    adapt_after: durationSchema().default(d.adapt_after),
+    evaluate_every: durationSchema().default(d.evaluate_every),
+  })
+  .superRefine((anomaly, ctx) => {
+    const problem = (key: string, message: string) =>
+      ctx.addIssue({ code: "custom", path: [key], message });
+    if (anomaly.warn > anomaly.critical) {
+      problem("warn", `must not exceed critical, got ${anomaly.warn} > ${anomaly.critical}`);
+    }
+    if (anomaly.clear >= anomaly.warn) {
+      problem("clear", `must be below warn, got ${anomaly.clear} >= ${anomaly.warn}`);
+    }
+    if (anomaly.z_start >= anomaly.z_full) {
+      problem("z_start", `must be below z_full, got ${anomaly.z_start} >= ${anomaly.z_full}`);
+    }
+    if (anomaly.loss_evidence_start >= anomaly.loss_evidence_full) {
+      problem(
+        "loss_evidence_start",
+        `must be below loss_evidence_full, got ${anomaly.loss_evidence_start} >= ${anomaly.loss_evidence_full}`,
+      );
+    }
+  }, {
+    when: whenKeysValid(
+      "warn",
+      "critical",
+      "clear",
+      "z_start",
+      "z_full",
+      "loss_evidence_start",
+      "loss_evidence_full",
+    ),
+  });
+
+/**
+ * Severities a webhook may be limited to (`min_severity`).
+ *
+ * @example
+ * ```ts
+ * import { WEBHOOK_SEVERITIES } from "./recipe_schema.ts";
+ * console.log(WEBHOOK_SEVERITIES.join(" < ")); // warn < critical
+ * ```
+ */
+export const WEBHOOK_SEVERITIES = ["warn", "critical"] as const;
+
+/**
+ * Alert sources a webhook may receive (`detectors`): the anomaly detector and the threshold
+ * rules of `[[alerts.rules]]`.
+ *
+ * @example
+ * ```ts
+ * import { ALERT_DETECTORS } from "./recipe_schema.ts";
+ * console.log(ALERT_DETECTORS.join(", ")); // anomaly, threshold
+ * ```
+ */
+export const ALERT_DETECTORS = ["anomaly", "threshold"] as const;
+
+/**
+ * One `[[alerts.webhooks]]` entry: where alert raises (and their clears) are POSTed as JSON.
+ * Deliveries never block probing; a failed one is retried `retries` times, waiting `backoff`,
+ * then twice as long each time, at most `max_backoff`; giving up is recorded as an event.
+ *
+ * @example The defaults
+ * ```ts
+ * import { webhookSchema } from "./recipe_schema.ts";
+ * const hook = webhookSchema.parse({ url: "http://127.0.0.1:8080/hook" });
+ * console.log(hook.min_severity, hook.retries, hook.timeout, hook.backoff, hook.max_backoff); // warn 3 5000 1000 30000
+ * ```
+ */
+export const webhookSchema = z.strictObject({
+  url: z.string().refine((text) => {
+    try {
+      const url = new URL(text);
+      return url.protocol === "http:" || url.protocol === "https:";
+    } catch {
+      return false;
+    }
+  }, { error: (issue) => `expected an http(s) URL, got ${JSON.stringify(issue.input)}` }),
+  min_severity: z.enum(WEBHOOK_SEVERITIES).default("warn"),
+  send_clear: z.boolean().default(true),
+  detectors: z.array(z.enum(ALERT_DETECTORS)).min(1).default([...ALERT_DETECTORS]),
+  retries: z.number().int().min(0).max(20).default(3),
+  timeout: durationSchema().default(5_000),
+  backoff: durationSchema().default(1_000),
+  max_backoff: durationSchema().default(30_000),
+  headers: z.record(z.string(), z.string()).default({}),
+});
+
 /**
  * The `[alerts]` table.
  *
  * @example The default window
  * ```ts
  * import { alertsSchema } from "./recipe_schema.ts";
- * console.log(alertsSchema.parse({}).window); // 60000
+ * const alerts = alertsSchema.parse({});
+ * console.log(alerts.window, alerts.anomaly, alerts.webhooks); // 60000 undefined []
  * ```
  */
 export const alertsSchema = z.strictObject({
   window: durationSchema().default(60_000),
   rules: z.array(alertRuleSchema).default([]),
+  anomaly: anomalySchema.optional(),
+  webhooks: z.array(webhookSchema).default([]),
+});
+
+/**
+ * A `host:port` listen address (`[::1]:port` for IPv6).
+ *
+ * @example Parsing an address
+ * ```ts
+ * import { listenAddressSchema } from "./recipe_schema.ts";
+ * console.log(listenAddressSchema.parse("127.0.0.1:9469")); // { hostname: "127.0.0.1", port: 9469 }
+ * ```
+ */
+export const listenAddressSchema = z.string().transform((text, ctx) => {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || !(port >= 0 && port <= 65_535)) {
+    ctx.issues.push({
+      code: "custom",
+      message: `expected "host:port" such as "127.0.0.1:9469", got ${JSON.stringify(text)}`,
+      input: text,
+    });
+    return z.NEVER;
+  }
+  return { hostname: (match[1] ?? match[2])!, port };
+});
+
+/**
+ * Default histogram buckets of latency metrics exposed to Prometheus, ms.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LATENCY_BUCKETS_MS } from "./recipe_schema.ts";
+ * console.log(DEFAULT_LATENCY_BUCKETS_MS.length); // 16
+ * ```
+ */
+export const DEFAULT_LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2,
+  5,
+  10,
+  20,
+  30,
+  50,
+  75,
+  100,
+  200,
+  500,
+  1000,
+  2000,
+]);
+
+/**
+ * The `[export.prometheus]` table: serve `/metrics` on `listen` while the recipe runs.
+ *
+ * @example The defaults
+ * ```ts
+ * import { prometheusExportSchema } from "./recipe_schema.ts";
+ * const prometheus = prometheusExportSchema.parse({});
+ * console.log(prometheus.listen, prometheus.loss_window, prometheus.linger); // { hostname: "127.0.0.1", port: 9469 } 60000 0
+ * ```
+ */
+export const prometheusExportSchema = z.strictObject({
+  listen: listenAddressSchema.prefault("127.0.0.1:9469"),
+  loss_window: durationSchema().default(60_000),
+  // Keep serving the final values this long after the run ends, so that a short recipe's last
+  // figures are scraped ("0s": stop at once).
+  linger: durationSchema({ allowZero: true }).default(0),
+  latency_buckets: z.array(z.number().positive()).min(1)
+    .refine((buckets) => buckets.every((b, i) => i === 0 || b > buckets[i - 1]!), {
+      error: "must be increasing",
+    })
+    .default([...DEFAULT_LATENCY_BUCKETS_MS]),
+});
+
+/**
+ * The `[export]` table: ways to expose a running recipe's measurements.
+ *
+ * @example Nothing exported by default
+ * ```ts
+ * import { exportSchema } from "./recipe_schema.ts";
+ * console.log(exportSchema.parse({}).prometheus); // undefined
+ * ```
+ */
+export const exportSchema = z.strictObject({
+  prometheus: prometheusExportSchema.optional(),
 });
 
 /**
@@ -597,6 +817,7 @@ export const recipeSchema = z.strictObject({
   probes: z.array(probeSchema).default([]),
   tests: z.array(testSchema).default([]),
   alerts: alertsSchema.prefault({}),
+  export: exportSchema.prefault({}),
   store: storeSchema.prefault({}),
   report: reportSchema.prefault({}),
 });
@@ -702,13 +923,52 @@ export type RecipeAlertRule = Omit<z.output<typeof alertRuleSchema>, "window"> &
  * @example No rules
  * ```ts
  * import type { RecipeAlerts } from "./recipe_schema.ts";
- * const alerts: RecipeAlerts = { window: 60_000, rules: [] };
+ * const alerts: RecipeAlerts = { window: 60_000, rules: [], webhooks: [] };
  * ```
  */
 export type RecipeAlerts = Omit<z.output<typeof alertsSchema>, "rules"> & {
   /** Complete rules. */
   rules: RecipeAlertRule[];
 };
+
+/**
+ * A validated `[[alerts.webhooks]]` entry (durations in ms).
+ *
+ * @example A webhook with the defaults
+ * ```ts
+ * import type { RecipeWebhook } from "./recipe_schema.ts";
+ * const hook: RecipeWebhook = {
+ *   url: "http://127.0.0.1:8080/hook", min_severity: "warn", send_clear: true,
+ *   detectors: ["anomaly", "threshold"], retries: 3, timeout: 5000, backoff: 1000,
+ *   max_backoff: 30_000, headers: {},
+ * };
+ * ```
+ */
+export type RecipeWebhook = z.output<typeof webhookSchema>;
+
+/**
+ * A validated `[alerts.anomaly]` table (durations in ms).
+ *
+ * @example Reading a parsed table
+ * ```ts
+ * import { anomalySchema, type RecipeAnomaly } from "./recipe_schema.ts";
+ * const anomaly: RecipeAnomaly = anomalySchema.parse({});
+ * console.log(anomaly.cooldown); // 600000
+ * ```
+ */
+export type RecipeAnomaly = z.output<typeof anomalySchema>;
+
+/**
+ * A validated `[export.prometheus]` table.
+ *
+ * @example Reading a parsed table
+ * ```ts
+ * import { prometheusExportSchema, type RecipePrometheusExport } from "./recipe_schema.ts";
+ * const prometheus: RecipePrometheusExport = prometheusExportSchema.parse({ listen: "127.0.0.1:0" });
+ * console.log(prometheus.listen.port); // 0
+ * ```
+ */
+export type RecipePrometheusExport = z.output<typeof prometheusExportSchema>;
 
 /**
  * The validated `[store]` table.

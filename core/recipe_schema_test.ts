@@ -9,6 +9,7 @@ import {
   minProbeInterval,
   probeIntervalProblem,
   probeSchema,
+  prometheusExportSchema,
   recipeSchema,
   reportSchema,
   serverSchema,
@@ -152,7 +153,7 @@ Deno.test("alertRuleSchema checks thresholds even when another key is wrong", ()
 });
 
 Deno.test("alertsSchema, storeSchema and reportSchema fill their defaults", () => {
-  deepStrictEqual(alertsSchema.parse({}), { window: 60_000, rules: [] });
+  deepStrictEqual(alertsSchema.parse({}), { window: 60_000, rules: [], webhooks: [] });
   deepStrictEqual(storeSchema.parse({}), {
     path: "bufferbane.db",
     flush_interval: 1000,
@@ -176,7 +177,8 @@ Deno.test("recipeSchema needs only a name and rejects unknown keys", () => {
     servers: [],
     probes: [],
     tests: [],
-    alerts: { window: 60_000, rules: [] },
+    alerts: { window: 60_000, rules: [], webhooks: [] },
+    export: {},
     store: {
       path: "bufferbane.db",
       flush_interval: 1000,
@@ -190,4 +192,18 @@ Deno.test("recipeSchema needs only a name and rejects unknown keys", () => {
     result.error?.issues.map((issue) => ({ code: issue.code, path: issue.path })),
     [{ code: "unrecognized_keys", path: ["store"] }],
   );
+});
+
+Deno.test("durationSchema({ allowZero }) accepts 0s only when asked; linger uses it", () => {
+  deepStrictEqual(durationSchema({ allowZero: true }).parse("0s"), 0);
+  deepStrictEqual(
+    durationSchema().safeParse("0s").error?.issues[0]?.message,
+    'must be greater than 0, got "0s"',
+  );
+  deepStrictEqual(prometheusExportSchema.parse({ linger: "0s" }).linger, 0);
+  deepStrictEqual(prometheusExportSchema.parse({ linger: "3s" }).linger, 3000);
+  deepStrictEqual(prometheusExportSchema.parse({ listen: "[::1]:9469" }).listen, {
+    hostname: "::1",
+    port: 9469,
+  });
 });

@@ -164,6 +164,7 @@ Deno.test("loadRecipe() returns every section with durations in ms and defaults 
       },
       { metric: "resolve_time", stat: "avg", critical: 500, window: 120_000, min_samples: 3 },
     ],
+    webhooks: [],
   });
   deepStrictEqual(recipe.store, {
     path: "/tmp/bufferbane-test.db",
@@ -206,7 +207,8 @@ Deno.test("parseRecipe() fills defaults for a minimal recipe", async () => {
     options: { size: 56 },
   }]);
   deepStrictEqual(recipe.tests, []);
-  deepStrictEqual(recipe.alerts, { window: 60_000, rules: [] });
+  deepStrictEqual(recipe.alerts, { window: 60_000, rules: [], webhooks: [] });
+  deepStrictEqual(recipe.export, {});
   deepStrictEqual(recipe.store, {
     path: "bufferbane.db",
     flush_interval: 1000,
@@ -979,5 +981,74 @@ Deno.test("describeRecipe() says a server whose host interpolates to nothing is 
   deepStrictEqual(
     describeRecipe(recipe).filter((line) => line.startsWith("server")),
     ["server echo: not configured (empty host): left out when run"],
+  );
+});
+
+// --- anomaly alerts, webhooks, Prometheus ---------------------------------------------------------
+
+Deno.test("parseRecipe() reads [alerts.anomaly], [[alerts.webhooks]] and [export.prometheus]", async () => {
+  const { recipe } = await parse(
+    lines(
+      'name = "x"',
+      "[alerts.anomaly]",
+      'window = "20s"',
+      'cooldown = "30m"',
+      "warn = 0.6",
+      "[[alerts.webhooks]]",
+      'url = "http://127.0.0.1:9000/hook"',
+      'min_severity = "critical"',
+      "retries = 5",
+      'headers = { Authorization = "Bearer t" }',
+      "[export.prometheus]",
+      'listen = "127.0.0.1:9470"',
+    ),
+  );
+  const anomaly = recipe.alerts.anomaly!;
+  strictEqual(anomaly.enabled, true);
+  strictEqual(anomaly.window, 20_000);
+  strictEqual(anomaly.cooldown, 1_800_000);
+  strictEqual(anomaly.warn, 0.6);
+  strictEqual(anomaly.critical, 0.9); // documented default
+  strictEqual(anomaly.baseline_window, 1_800_000);
+  strictEqual(anomaly.min_samples, 30);
+  deepStrictEqual(recipe.alerts.webhooks, [{
+    url: "http://127.0.0.1:9000/hook",
+    min_severity: "critical",
+    send_clear: true,
+    detectors: ["anomaly", "threshold"],
+    retries: 5,
+    timeout: 5000,
+    backoff: 1000,
+    max_backoff: 30_000,
+    headers: { Authorization: "Bearer t" },
+  }]);
+  deepStrictEqual(recipe.export.prometheus?.listen, { hostname: "127.0.0.1", port: 9470 });
+  strictEqual(recipe.export.prometheus?.loss_window, 60_000);
+});
+
+Deno.test("parseRecipe() names file:line:key for bad anomaly, webhook and exporter values", async () => {
+  await assertProblems(
+    lines(
+      'name = "x"',
+      "[alerts.anomaly]",
+      "warn = 0.95",
+      'cooldown = "soon"',
+      "z_start = 9",
+      "[[alerts.webhooks]]",
+      'url = "ftp://example.net/x"',
+      "retries = -1",
+      'min_severity = "info"',
+      "[export.prometheus]",
+      'listen = "localhost"',
+    ),
+    [
+      "recipes/x.toml:3: alerts.anomaly.warn: must not exceed critical, got 0.95 > 0.9",
+      'recipes/x.toml:4: alerts.anomaly.cooldown: invalid duration "soon"',
+      "recipes/x.toml:5: alerts.anomaly.z_start: must be below z_full, got 9 >= 8",
+      'recipes/x.toml:7: alerts.webhooks[0].url: expected an http(s) URL, got "ftp://example.net/x"',
+      "recipes/x.toml:8: alerts.webhooks[0].retries: must be at least 0, got -1",
+      'recipes/x.toml:9: alerts.webhooks[0].min_severity: expected one of "warn", "critical", got "info"',
+      'recipes/x.toml:11: export.prometheus.listen: expected "host:port" such as "127.0.0.1:9469", got "localhost"',
+    ],
   );
 });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { EventSeverity, Sample } from "./contract.ts";
+import type { EventSeverity, Sample, TestResult } from "./contract.ts";
 
 /**
  * The identity of a stored series.
@@ -55,9 +55,20 @@ export interface RunEvent {
   message: string;
   /** The series it concerns, if any. */
   series?: SeriesLabel;
-  /** Structured detail, stored as JSON with the event. */
+  /** Structured detail, stored as JSON (alerts: series id, levels, figures). */
   data?: Record<string, unknown>;
 }
+
+/**
+ * Where a bounded test ran: its plugin, target, interface and server.
+ *
+ * @example
+ * ```ts
+ * import type { TestLabel } from "./run_observer.ts";
+ * const label: TestLabel = { plugin: "bufferbloat", target: "", interface: "", server: "local" };
+ * ```
+ */
+export type TestLabel = Pick<SeriesLabel, "plugin" | "target" | "interface" | "server">;
 
 /**
  * Totals of one series over a run.
@@ -162,6 +173,8 @@ export interface RunObserver {
   onSample?(series: SeriesLabel, sample: Sample): void;
   /** An event (alert raise/clear, plugin error, store error). */
   onEvent?(event: RunEvent): void;
+  /** A bounded test finished with this result. */
+  onTestResult?(test: TestLabel, result: TestResult): void;
   /** The run ended; the store is flushed. */
   onStop?(summary: RunSummary): void;
 }

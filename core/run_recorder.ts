@@ -8,10 +8,11 @@
 import type { PluginEvent, Sample, TestResult } from "./contract.ts";
 import type { DriverSink } from "./driver.ts";
 import type { Job } from "./job.ts";
-import type { AlertEngine } from "./alerts.ts";
+import { type AlertEngine, alertEvent } from "./alerts.ts";
+import { type AnomalyDetector, anomalyEvent } from "./anomaly/mod.ts";
 import type { RunEvent, RunObserver, RunSummary, SeriesLabel } from "./run_observer.ts";
 import { SeriesAccumulator } from "./stats.ts";
-import type { BatchWriter, Store } from "../store/mod.ts";
+import { type BatchWriter, quietHistory, type Store } from "../store/mod.ts";
 
 /** What the recorder knows about one series of the run. */
 export interface RecordedSeries {
@@ -35,8 +36,10 @@ export interface RunRecorderOptions {
   store: Store;
   /** The batch writer (for rows). */
   writer: BatchWriter;
-  /** The alert engine. */
+  /** The alert engine (threshold rules). */
   alerts: AlertEngine;
+  /** The anomaly detector, when the recipe enables it. */
+  anomaly?: AnomalyDetector;
   /** The observer. */
   observer: RunObserver;
 }
@@ -137,8 +140,41 @@ export class RunRecorder {
         reasons: new Map(),
       };
       this.#series.set(key, state);
+      this.#seedAnomaly(state);
     }
     return state;
+  }
+
+  /**
+   * Gives the anomaly detector the series' stored quiet history, so that a restarted run
+   * judges against what it learned before instead of starting cold. A store that cannot be
+   * read costs the warm start only.
+   */
+  #seedAnomaly(state: RecordedSeries): void {
+    const anomaly = this.#options.anomaly;
+    if (anomaly === undefined || !anomaly.watches(state.label)) return;
+    const now = Date.now();
+    try {
+      const history = quietHistory(this.#options.store.db, {
+        seriesId: state.id,
+        start: now - anomaly.options.baseline_window,
+        end: now,
+        limit: anomaly.options.baseline_samples,
+      });
+      const taken = anomaly.seed(state.label, String(state.id), history);
+      if (taken > 0) {
+        this.emit({
+          timestamp: now,
+          kind: "anomaly_baseline",
+          severity: "info",
+          message: `Anomaly baseline of ${state.label.plugin} ${state.label.metric}${
+            state.label.target ? ` for ${state.label.target}` : ""
+          } starts from ${taken} stored quiet sample(s)`,
+          series: state.label,
+          data: { samples: taken },
+        }, state.id);
+      }
+    } catch { /* cold start */ }
   }
 
   #sample(job: Job, sample: Sample): void {
@@ -160,14 +196,25 @@ export class RunRecorder {
     });
     this.#options.observer.onSample?.(state.label, sample);
     for (const transition of this.#options.alerts.observe(state.label, String(state.id), sample)) {
-      this.emit({
-        timestamp: transition.timestamp,
-        kind: "alert",
-        severity: transition.severity,
-        message: transition.message,
-        series: state.label,
-      }, state.id);
+      this.#emitAlert(alertEvent(transition), state);
     }
+    const anomaly = this.#options.anomaly;
+    if (anomaly !== undefined) {
+      for (const transition of anomaly.observe(state.label, String(state.id), sample)) {
+        this.#emitAlert(anomalyEvent(transition), state);
+      }
+    }
+  }
+
+  #emitAlert(event: PluginEvent, state: RecordedSeries): void {
+    this.emit({
+      timestamp: event.timestamp ?? Date.now(),
+      kind: event.kind,
+      severity: event.severity,
+      message: event.message,
+      series: state.label,
+      ...(event.data !== undefined ? { data: event.data } : {}),
+    }, state.id);
   }
 
   #pluginEvent(job: Job, event: PluginEvent): void {
@@ -206,5 +253,11 @@ export class RunRecorder {
       ...(result.grade !== undefined ? { grade: result.grade } : {}),
       ...(result.headline !== undefined ? { headline: result.headline } : {}),
     });
+    this.#options.observer.onTestResult?.({
+      plugin: job.plugin.name,
+      target: job.target,
+      interface: job.interface ?? "",
+      server: job.serverLabel,
+    }, result);
   }
 }

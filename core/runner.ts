@@ -21,6 +21,9 @@ import { Schedule } from "./schedule.ts";
 import { type ClockGap, ClockWatch, systemBoottime } from "./clock_watch.ts";
 import { formatDuration } from "./duration.ts";
 import { AlertEngine } from "./alerts.ts";
+import { AnomalyDetector } from "./anomaly/mod.ts";
+import { combineObservers } from "./observers.ts";
+import { WebhookNotifier } from "./webhooks/mod.ts";
 import { describeInterfaces, resolveInterfaces } from "../interfaces/mod.ts";
 import { VERSION } from "./version.ts";
 import { BatchWriter, Store } from "../store/mod.ts";
@@ -68,6 +71,40 @@ function clockGapEvent(gap: ClockGap): RunEvent {
 }
 
 type Cleanup = () => void | Promise<void>;
+
+/**
+ * Longest wait at the end of a run for webhook deliveries still queued or retrying, ms; what
+ * is not delivered by then is recorded as failed.
+ */
+const WEBHOOK_DRAIN_MS = 15_000;
+
+/**
+ * Starts the Prometheus exporter when the recipe asks for one. The exporter's module (and its
+ * metrics library) is imported only then, so runs without it do not load it. A failure to
+ * start costs the exporter, not the run: it comes back as a message.
+ */
+async function startExporter(
+  recipe: Recipe,
+  runId: number,
+  anomaly: AnomalyDetector | undefined,
+  cleanups: Cleanup[],
+) {
+  const prometheus = recipe.export.prometheus;
+  if (prometheus === undefined) return {};
+  try {
+    const { startPrometheusExporter } = await import("../export/prometheus/exporter.ts");
+    const exporter = await startPrometheusExporter({
+      ...prometheus,
+      runId,
+      recipe: recipe.name,
+      ...(anomaly ? { anomalyConfidences: () => anomaly.confidences() } : {}),
+    });
+    cleanups.push(() => exporter.close());
+    return { exporter };
+  } catch (error) {
+    return { problem: (error as Error).message };
+  }
+}
 
 /** Starts embedded servers and describes the others; returns servers by name. */
 async function startServers(recipe: Recipe, cleanups: Cleanup[], notes: string[]) {
@@ -135,7 +172,17 @@ function effectiveRecipe(recipe: Recipe, servers: ReadonlyMap<string, ServerInfo
   const usedInterfaces = describeInterfaces(names, { overrides: recipe.interface_types });
   const text = JSON.stringify(
     { ...rest, servers: [...servers.values()], used_interfaces: usedInterfaces },
-    (key, value) => key === "secret" && typeof value === "string" ? "(redacted)" : value,
+    (key, value) => {
+      if (key === "secret" && typeof value === "string") return "(redacted)";
+      // Webhooks carry their token in a header or in the URL's path (Slack, Teams).
+      if (key === "headers" && value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.keys(value).map((name) => [name, "(redacted)"]));
+      }
+      if (key === "webhooks" && Array.isArray(value)) {
+        return value.map((hook) => ({ ...hook, url: `${new URL(hook.url).origin}/(redacted)` }));
+      }
+      return value;
+    },
   );
   return JSON.parse(text) as Record<string, unknown>;
 }
@@ -324,16 +371,57 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
       },
     });
     const alerts = new AlertEngine(recipe.alerts.rules);
-    const recorder = new RunRecorder({ runId, store, writer, alerts, observer });
+    const { anomaly: anomalyOptions } = recipe.alerts;
+    const anomaly = anomalyOptions?.enabled
+      ? new AnomalyDetector({ ...anomalyOptions, metrics: [...anomalyOptions.metrics] })
+      : undefined;
+    const notifier = recipe.alerts.webhooks.length === 0 ? undefined : new WebhookNotifier({
+      webhooks: recipe.alerts.webhooks,
+      context: { runId, recipe: recipe.name, host: hostname() },
+      report: (event) => recorder.emit(event),
+    });
+    const exporter = await startExporter(recipe, runId, anomaly, cleanups);
+    let observerFailed = false;
+    const runObserver = combineObservers([
+      ...(exporter.exporter ? [exporter.exporter.observer] : []),
+      ...(notifier ? [notifier] : []),
+      observer,
+    ], (error) => {
+      // A display or exporter bug must not stop probing; say so once, on stderr (stdout may
+      // carry NDJSON).
+      if (observerFailed) return;
+      observerFailed = true;
+      console.error(`bufferbane: an observer of the run failed: ${(error as Error)?.message}`);
+    });
+    const recorder = new RunRecorder({
+      runId,
+      store,
+      writer,
+      alerts,
+      ...(anomaly ? { anomaly } : {}),
+      observer: runObserver,
+    });
     const emit = (event: RunEvent) => recorder.emit(event);
+    if (exporter.exporter) notes.push(`Prometheus metrics at ${exporter.exporter.url}`);
+    if (exporter.problem !== undefined) {
+      notes.push(`Prometheus exporter not started: ${exporter.problem}`);
+    }
     const stop = stopController(options, recipe, cleanups);
 
-    observer.onStart?.({
+    runObserver.onStart?.({
       runId,
       recipe: recipe.name,
       jobs: jobs.probes.length + jobs.tests.length,
       notes,
     });
+    if (exporter.problem !== undefined) {
+      emit({
+        timestamp: Date.now(),
+        kind: "exporter_error",
+        severity: "critical",
+        message: `${exporter.problem}: the run goes on without it`,
+      });
+    }
 
     const previousEvent = previousEventReader(store, runId);
     const scheduleStart = startedAt + (options.startDelay ?? 100);
@@ -387,6 +475,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
       });
     }
 
+    await notifier?.drain(WEBHOOK_DRAIN_MS);
     writer.close();
     const summary = buildRunSummary({
       runId,
@@ -400,7 +489,10 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
       schedules,
       store,
       tests: recorder.tests,
-      activeAlerts: alerts.activeAlerts().map((a) => a.message),
+      activeAlerts: [
+        ...alerts.activeAlerts().map((a) => a.message),
+        ...(anomaly?.activeAlerts().map((a) => a.message) ?? []),
+      ],
       eventCounts: recorder.eventCounts,
       notes,
       droppedRows: writer.dropped + writer.pending,
@@ -416,7 +508,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
         message: `Could not record the end of run ${runId}: ${(error as Error).message}`,
       });
     }
-    observer.onStop?.(summary);
+    runObserver.onStop?.(summary);
     return summary;
   } finally {
     for (const cleanup of cleanups.reverse()) {

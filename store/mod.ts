@@ -35,6 +35,8 @@ export {
   type WriterRetention,
 } from "./batch_writer.ts";
 export { aggregateSamples } from "./aggregate.ts";
+export { alertTimeline, type AlertTimelineQuery, type AlertTimelineRow } from "./alert_timeline.ts";
+export { type HistorySample, quietHistory, type QuietHistoryQuery } from "./quiet_history.ts";
 export { exportSamples } from "./export.ts";
 export { rollupAggregate, rollupHistogram } from "./rollup_query.ts";
 export { refreshRollups } from "./rollup_refresh.ts";

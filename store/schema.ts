@@ -108,6 +108,25 @@
  *                                             deleted after being rolled up; NULL = none
  * ```
  *
+ * Version 4 adds the severity timeline of alerts: a view over the `alert` events (threshold
+ * rules and the anomaly detector record their series, levels and figures in `data`), and an
+ * index to read one kind of event over a period.
+ *
+ * ```text
+ * alert_timeline  VIEW: one row per alert raise, escalation or clear, oldest first by ts
+ *   id, run_id, ts, series_id                 from events
+ *   plugin, target, interface, server, metric from series (NULL without a series)
+ *   detector          TEXT                    'anomaly' or 'threshold'
+ *   stat              TEXT                    the rule's statistic, 'anomaly' for the detector
+ *   severity          TEXT                    'warn' | 'critical' | 'clear'
+ *   level_from, level_to TEXT                 'ok' | 'warn' | 'critical'
+ *   reason            TEXT                    anomaly: raised, escalated, cleared, adapted
+ *   confidence        REAL                    anomaly: fused confidence in [0, 1]
+ *   value             REAL                    threshold: the statistic's value
+ *   message           TEXT
+ * INDEX events_kind_ts (kind, ts)
+ * ```
+ *
  * Foreign keys are declared for readers of the schema but not enforced (`PRAGMA
  * foreign_keys` stays off), which keeps ingest fast.
  *
@@ -249,6 +268,36 @@ CREATE TABLE rollup_marks (
     sql: `
 ALTER TABLE samples ADD COLUMN interval_ms INTEGER;
 ALTER TABLE rollup_marks ADD COLUMN compacted_until INTEGER;
+`,
+  },
+  {
+    version: 4,
+    description: "Create the alert_timeline view and index events by kind and time",
+    sql: `
+CREATE INDEX events_kind_ts ON events (kind, ts);
+CREATE VIEW alert_timeline AS
+SELECT
+  e.id AS id,
+  e.run_id AS run_id,
+  e.ts AS ts,
+  e.series_id AS series_id,
+  s.plugin AS plugin,
+  s.target AS target,
+  s.interface AS interface,
+  s.server AS server,
+  s.metric AS metric,
+  CASE WHEN json_valid(e.data) AND json_extract(e.data, '$.detector') = 'anomaly'
+    THEN 'anomaly' ELSE 'threshold' END AS detector,
+  CASE WHEN json_valid(e.data) THEN json_extract(e.data, '$.stat') END AS stat,
+  e.severity AS severity,
+  CASE WHEN json_valid(e.data) THEN json_extract(e.data, '$.from') END AS level_from,
+  CASE WHEN json_valid(e.data) THEN json_extract(e.data, '$.to') END AS level_to,
+  CASE WHEN json_valid(e.data) THEN json_extract(e.data, '$.reason') END AS reason,
+  CASE WHEN json_valid(e.data) THEN json_extract(e.data, '$.confidence') END AS confidence,
+  CASE WHEN json_valid(e.data) THEN json_extract(e.data, '$.value') END AS value,
+  e.message AS message
+FROM events AS e LEFT JOIN series AS s ON s.id = e.series_id
+WHERE e.kind = 'alert';
 `,
   },
 ];

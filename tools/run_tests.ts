@@ -17,7 +17,7 @@
 const PACKAGES = [
   ...["dnsmasq-base", "sqlite3", "iproute2", "nftables", "fping", "fonts-dejavu-core"],
   ...["ethtool", "iperf3", "irtt", "libsodium23"],
-  ...["chromium", "poppler-utils"],
+  ...["chromium", "poppler-utils", "prometheus"],
 ];
 
 const isRoot = Deno.uid() === 0;
