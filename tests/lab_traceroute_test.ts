@@ -155,11 +155,23 @@ Deno.test({
         );
         const rows = hopSeries(db);
         console.log(JSON.stringify(rows));
-        // A lost hop keeps the series of its known address, so there are exactly two.
-        assertEquals(rows.map((row) => row.server), ["hop 1 10.77.1.1", "hop 2 10.77.3.2"]);
-        for (const row of rows) {
+        // A lost hop keeps the series of its known address, so the two hops hold the rounds.
+        // Before the path is known, the discovery round may lose a hop (a "hop N *" series) or
+        // see the destination one hop too far (its own probe lost): a sample or two, no more.
+        const main = ["hop 1 10.77.1.1", "hop 2 10.77.3.2"];
+        assertEquals(
+          rows.filter((row) => main.includes(row.server)).map((row) => row.server),
+          main,
+        );
+        for (const row of rows.filter((row) => !main.includes(row.server))) {
+          assertOk(
+            /^hop [0-9]+ \*$|^hop 3 10\.77\.3\.2$/.test(row.server) && row.ok + row.lost <= 3,
+            `an unexpected series: ${JSON.stringify(row)}`,
+          );
+        }
+        for (const row of rows.filter((row) => main.includes(row.server))) {
           const sent = row.ok + row.lost;
-          assertOk(sent >= 25, `too few rounds: ${JSON.stringify(row)}`);
+          assertOk(sent >= 20, `too few rounds: ${JSON.stringify(row)}`);
           const lossPct = 100 * row.lost / sent;
           // 25% of ~30 probes: 3 binomial SD is +-24 points.
           assertOk(lossPct > 0 && lossPct < 60, `loss ${lossPct}% at ${row.server}`);
