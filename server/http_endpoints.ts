@@ -37,7 +37,7 @@ import {
 import { TokenBucket } from "./rate_limit.ts";
 import { type TestSessionLimits, TestSessions } from "./test_sessions.ts";
 import { BrowserResults } from "./browser_results.ts";
-import { createWebApp } from "./web_app.ts";
+import { createWebApp, type WebPage } from "./web_app.ts";
 import { householdSocket } from "./household_socket.ts";
 
 /** Options of {@linkcode createHttpEndpoints}. */
@@ -556,8 +556,8 @@ export interface HttpServerOptions extends HttpEndpointsOptions {
     resultsRetentionDays?: number;
     /** Caps of the test sessions (see `TEST_SESSION_DEFAULTS`). */
     sessions?: Partial<TestSessionLimits>;
-    /** The page's code (tests may stub it); bundled from `web/` by default. */
-    script?: () => Promise<string>;
+    /** The pages' code (tests may stub it); bundled from `web/` by default. */
+    script?: (page: WebPage) => Promise<string>;
   };
 }
 

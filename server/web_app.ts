@@ -6,7 +6,9 @@
  * | ------------------------------ | -------------------------------------------------------- |
  * | `GET /`                        | the single-user test page                                |
  * | `GET /results/{id}`            | a saved result (the share link)                          |
- * | `GET /assets/bufferbloat.js`   | the page's code, bundled at start (`web_bundle.ts`)      |
+ * | `GET /household`               | the virtual household test                               |
+ * | `GET /assets/bufferbloat.js`   | the pages' code, bundled on first use (`web_bundle.ts`)  |
+ * | `GET /assets/household.js`     |                                                          |
  * | `GET /assets/page.css`         | its style (dark mode, phone layout)                      |
  * | `POST /api/sessions`           | `{"kind": "single"}`: a test session, or 429 and why     |
  * | `POST /api/sessions/{id}/end`  | ends a session (the page's Stop button)                  |
@@ -35,11 +37,11 @@ export interface WebAppOptions {
   /** Where results are saved. */
   results: BrowserResults;
   /**
-   * The page's code; the default bundles `web/bufferbloat/main.ts` on first use.
+   * A page's code; the default bundles `web/<page>/main.ts` on first use.
    *
-   * @default {() => bundleBrowserCode("web/bufferbloat/main.ts")}
+   * @default {(page) => bundleBrowserCode(`web/${page}/main.ts`)}
    */
-  script?: () => Promise<string>;
+  script?: (page: WebPage) => Promise<string>;
   /**
    * The largest body `POST /api/results` takes, bytes.
    *
@@ -47,6 +49,9 @@ export interface WebAppOptions {
    */
   maxResultBytes?: number;
 }
+
+/** The pages with code of their own. */
+export type WebPage = "bufferbloat" | "household";
 
 /** The web app's handler. */
 export interface WebApp {
@@ -73,8 +78,13 @@ const CSP = [
 
 const STYLE = new URL("../web/bufferbloat/page.css", import.meta.url);
 
-function page(kind: "test" | "result", resultId = ""): string {
-  const title = kind === "test" ? "Bufferbloat test" : "Bufferbloat test result";
+function page(kind: "test" | "result" | "household", resultId = ""): string {
+  const title = kind === "test"
+    ? "Bufferbloat test"
+    : kind === "household"
+    ? "Virtual household test"
+    : "Bufferbloat test result";
+  const script = kind === "household" ? "household" : "bufferbloat";
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -84,13 +94,21 @@ function page(kind: "test" | "result", resultId = ""): string {
 <title>${title} · bufferbane</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/page.css">
-<script type="module" src="/assets/bufferbloat.js"></script>
+<script type="module" src="/assets/${script}.js"></script>
 </head>
 <body data-page="${kind}" data-result="${resultId}">
 <main>
+<nav><a href="/">Single-user test</a> · <a href="/household">Virtual household</a></nav>
 <h1>${title}</h1>
 ${
-    kind === "test"
+    kind === "household"
+      ? `<p class="lead">Four virtual users share your connection at once, each on its own
+connection: a gamer, a video call, a streaming TV and a big download. Who gets what they need?</p>
+<div class="controls">
+<button id="start" disabled>Start</button>
+<button id="stop" class="secondary" hidden>Stop</button>
+</div>`
+      : kind === "test"
       ? `<p class="lead">How much does your connection's latency rise when it is busy? The test
 measures latency every 100 ms while it downloads, uploads, and does both at once, then grades
 the increase from A+ to F.</p>
@@ -104,6 +122,7 @@ the increase from A+ to F.</p>
 <p id="status" data-kind="busy" role="status" aria-live="polite">Loading…</p>
 <div class="card" id="chart"></div>
 <div id="result"></div>
+${kind === "household" ? '<div id="users" class="users"></div>' : ""}
 <p id="share" hidden>Share this result: <a id="share-link" href="#"></a></p>
 <footer>bufferbane · the latency probes and the load come from this server only.</footer>
 </main>
@@ -140,7 +159,7 @@ the increase from A+ to F.</p>
  */
 export function createWebApp(options: WebAppOptions): WebApp {
   const { endpoints, sessions, results } = options;
-  const script = options.script ?? (() => bundleBrowserCode("web/bufferbloat/main.ts"));
+  const script = options.script ?? ((name: WebPage) => bundleBrowserCode(`web/${name}/main.ts`));
   const maxResultBytes = options.maxResultBytes ?? 524_288;
   const started = performance.now();
   let style: string | undefined;
@@ -243,11 +262,13 @@ export function createWebApp(options: WebAppOptions): WebApp {
       const method = request.method;
       const path = url.pathname;
       if (method === "GET" && (path === "/" || path === "/index.html")) return html(page("test"));
+      if (method === "GET" && path === "/household") return html(page("household"));
       const shared = /^\/results\/([A-Za-z0-9_-]{1,64})$/.exec(path);
       if (method === "GET" && shared) return html(page("result", shared[1]));
-      if (method === "GET" && path === "/assets/bufferbloat.js") {
+      const asset = /^\/assets\/(bufferbloat|household)\.js$/.exec(path);
+      if (method === "GET" && asset) {
         try {
-          return new Response(await script(), {
+          return new Response(await script(asset[1] as WebPage), {
             headers: headers("text/javascript; charset=utf-8", { "cache-control": "no-cache" }),
           });
         } catch (error) {

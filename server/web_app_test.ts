@@ -14,7 +14,7 @@ function setUp() {
     endpoints,
     sessions,
     results,
-    script: () => Promise.resolve("console.log('page');"),
+    script: (page) => Promise.resolve(`console.log('${page}');`),
   });
   const from = (address: string) => ({
     remoteAddr: { transport: "tcp" as const, hostname: address, port: 40000 },
@@ -52,7 +52,14 @@ Deno.test("web app: pages and assets come from the server, with a strict CSP", a
   assertEquals(odd.status, 404);
   await odd.body?.cancel();
   const script = await app.call("/assets/bufferbloat.js");
-  assertEquals(await script.text(), "console.log('page');");
+  assertEquals(await script.text(), "console.log('bufferbloat');");
+  const household = await (await app.call("/household")).text();
+  assertOk(household.includes('data-page="household"') && household.includes('id="users"'));
+  assertOk(household.includes('src="/assets/household.js"'));
+  assertEquals(await (await app.call("/assets/household.js")).text(), "console.log('household');");
+  const unknown = await app.call("/assets/other.js");
+  assertEquals(unknown.status, 404);
+  await unknown.body?.cancel();
   assertEquals(script.headers.get("content-type"), "text/javascript; charset=utf-8");
   const css = await app.call("/assets/page.css");
   assertOk((await css.text()).includes("prefers-color-scheme: dark"));
