@@ -11,6 +11,7 @@ import { assertEquals, assertOk } from "./support/assert.ts";
 import { chromium, collectErrors, launchChromium } from "./support/browser.ts";
 import { startHttpEndpoints } from "../server/http_endpoints.ts";
 import { decodePng, drawnPixels } from "../charts/_testing.ts";
+import { selfSignedCertificate } from "./support/self_signed.ts";
 
 const skip = chromium.available ? undefined : chromium.reason;
 const QUICK = "?baseline=2&warmup=1&saturation=2&bidirectional=2";
@@ -154,6 +155,45 @@ Deno.test({
       assertOk(await page.isEnabled("#start"), "the page can try again");
       // The browser logs the 429 as a failed resource load: that one is expected.
       assertEquals(errors.filter((e) => !e.includes("status of 429")), []);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: `the browser test runs over HTTPS and WSS with a configured certificate${
+    skip ? ` (skipped: ${skip})` : ""
+  }`,
+  ignore: skip !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const tls = await selfSignedCertificate();
+    if (!tls) {
+      await t.step({ name: "skipped: openssl cannot make a certificate", ignore: true, fn() {} });
+      return;
+    }
+    const server = await startHttpEndpoints({ web: {}, cert: tls.cert, key: tls.key });
+    const browser = await launchChromium();
+    try {
+      assertOk(server.url.startsWith("https://"));
+      // The certificate is self-signed: this browser is told to accept it, as a user would.
+      const context = await browser.newContext({ ignoreHTTPSErrors: true });
+      const page = await context.newPage();
+      const errors = collectErrors(page);
+      const sockets: string[] = [];
+      page.on("websocket", (socket) => sockets.push(socket.url()));
+      await page.goto(`${server.url}/?baseline=1&warmup=1&saturation=1&bidirectional=1`);
+      await page.click("#start:not([disabled])");
+      await page.waitForSelector("#total-grade", { timeout: 60_000 });
+      assertOk(
+        sockets.length > 0 && sockets.every((url) => url.startsWith("wss://")),
+        sockets.join(),
+      );
+      assertEquals(server.web!.results.count, 1);
+      assertEquals(errors, []);
     } finally {
       await browser.close();
       await server.close();
