@@ -10,6 +10,11 @@
  *
  * @module
  */
+import {
+  type DashboardConfig,
+  dashboardSectionSchema,
+  resolveDashboardConfig,
+} from "./dashboard/config.ts";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { z } from "zod";
 import { BufferbaneError, ErrorCode } from "../core/errors.ts";
@@ -58,6 +63,8 @@ export interface ServerConfig {
    * `undefined` (off) unless its section is in the file (see `throughput_config.ts`).
    */
   throughput: ThroughputServerConfig;
+  /** The dashboard (`[dashboard]`), when configured. */
+  dashboard?: DashboardConfig;
 }
 
 /** Options of {@linkcode parseServerConfig}. */
@@ -192,6 +199,7 @@ const configSchema = z.strictObject({
     listen: z.union([z.literal(""), endpoint]).prefault("127.0.0.1:9877"),
   }).prefault({}),
   ...throughputConfigShape,
+  dashboard: dashboardSectionSchema.optional(),
 });
 
 function invalid(file: string, lines: string[]): BufferbaneError {
@@ -286,6 +294,7 @@ export function parseServerConfig(
     },
     health: doc.health.listen === "" ? undefined : doc.health.listen,
     throughput: resolveThroughputConfig(doc),
+    ...(doc.dashboard ? { dashboard: resolveDashboardConfig(doc.dashboard) } : {}),
   };
 }
 

@@ -162,3 +162,41 @@ Deno.test("parseServerConfig() starts the throughput service and HTTP endpoints 
   }
   assertOk(message.includes("server.toml:2: throughput.listen"), message);
 });
+
+Deno.test("parseServerConfig() reads [dashboard] and the browser test keys of [http]", () => {
+  const config = parseServerConfig(
+    [
+      "[http]",
+      'listen = "127.0.0.1:9878"',
+      "web = true",
+      'test_max_duration = "2m"',
+      "tests_per_hour = 4",
+      "",
+      "[dashboard]",
+      'listen = "127.0.0.1:9879"',
+      'token_file = "/etc/bufferbane/dashboard.token"',
+      "[[dashboard.targets]]",
+      'name = "core-router"',
+      'host = "10.0.0.1"',
+      'plugins = ["icmp", "udp-echo"]',
+    ].join("\n"),
+    { env },
+  );
+  assertEquals(config.throughput.http?.web?.sessions.maxDuration, 120_000);
+  assertEquals(config.throughput.http?.web?.sessions.testsPerHour, 4);
+  assertEquals(config.throughput.http?.web?.sessions.idleTimeout, 30_000);
+  assertEquals(config.dashboard?.listen, { address: "127.0.0.1", port: 9879 });
+  assertEquals(config.dashboard?.tokenFile, "/etc/bufferbane/dashboard.token");
+  assertEquals(config.dashboard?.targets, [
+    { name: "core-router", host: "10.0.0.1", plugins: ["icmp", "udp-echo"] },
+  ]);
+  const error = assertThrows(
+    () =>
+      parseServerConfig(
+        ["[dashboard]", "[[dashboard.targets]]", 'name = "bad name"', 'host = "x"'].join("\n"),
+        { env },
+      ),
+    BufferbaneError,
+  );
+  assertOk(error.message.includes("server.toml:3: dashboard.targets[0].name"), error.message);
+});

@@ -20,6 +20,7 @@ import { type BufferbaneError, describeError } from "../core/errors.ts";
 import { formatEndpoint } from "../ffi/mod.ts";
 import { loadServerConfig, type ServerConfig } from "./config.ts";
 import { type HealthServer, startHealthServer } from "./health.ts";
+import { type Dashboard, startDashboard } from "./dashboard/start.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { startEchoServer } from "./udp_echo_server.ts";
 import { startThroughputServices, type ThroughputServices } from "./throughput_services.ts";
@@ -116,6 +117,7 @@ async function serve(config: ServerConfig, log: Logger, signal?: AbortSignal): P
   let server;
   let health: HealthServer | undefined;
   let tp: ThroughputServices | undefined;
+  let dashboard: Dashboard | undefined;
   try {
     server = await startEchoServer({
       secret: config.secret,
@@ -133,7 +135,12 @@ async function serve(config: ServerConfig, log: Logger, signal?: AbortSignal): P
     if (config.health) {
       health = startHealthServer({ ...config.health, stats: () => server!.stats() });
     }
+    if (config.dashboard) {
+      dashboard = await startDashboard({ config: config.dashboard, secret: config.secret });
+    }
   } catch (error) {
+    await dashboard?.close();
+    await health?.close();
     await tp?.close();
     await server?.close();
     log.error(`Cannot start the server: ${describeError(error)}`);
@@ -146,6 +153,7 @@ async function serve(config: ServerConfig, log: Logger, signal?: AbortSignal): P
     limits: config.limits,
     rateLimits: config.rateLimits,
     ...tp?.describe(),
+    ...(dashboard ? { dashboard: dashboard.url } : {}),
   });
   const stats = () => ({ ...server.stats(), ...tp?.stats() }) as unknown as Record<string, unknown>;
 
@@ -166,6 +174,7 @@ async function serve(config: ServerConfig, log: Logger, signal?: AbortSignal): P
   log.info("shutting down", { reason });
   clearInterval(statsTimer);
   for (const [name, handler] of handlers) Deno.removeSignalListener(name, handler);
+  await dashboard?.close();
   await tp?.close();
   await server.close();
   await health?.close();
