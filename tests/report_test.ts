@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { chromium as playwright } from "playwright-core";
+import { launchChromium } from "./support/browser.ts";
 import { decodePng, drawnPixels, pngSize } from "../charts/_testing.ts";
 import { Store } from "../store/mod.ts";
 import { generateSyntheticStore } from "../synthetic/generate.ts";
@@ -72,17 +72,7 @@ Deno.test({
     `the HTML report opens offline in headless Chromium: no console errors, charts drawn, fits a phone${skipNoChromium}`,
   ignore: !chromium.available,
   async fn() {
-    const browser = await playwright.launch({
-      executablePath: chromium.available ? chromium.path : "",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       for (
         const view of [{ name: "desktop", width: 1280, height: 900 }, {
