@@ -77,6 +77,69 @@ async function check(name: string, args: string[], tally: Tally): Promise<void> 
   }
 }
 
+/**
+ * Test files run one at a time, after the parallel phase: folders (their `_test.ts` files) and
+ * single files. What they have in common: they measure time (timers, pacing, rates), load the
+ * network, or use the namespace lab, and a second test beside them would change what they see.
+ */
+const SERIAL = [
+  "tests/",
+  "lab/",
+  "ffi/",
+  "load/",
+  "interfaces/",
+  "plugins/",
+  "server/",
+  "doctor/",
+  "core/driver_test.ts",
+  "core/schedule_test.ts",
+  "core/clock_watch_test.ts",
+  "core/concurrent_probes_test.ts",
+  "core/runner_series_server_test.ts",
+  "core/driver_series_server_test.ts",
+];
+
+/** The `_test.ts` files that {@linkcode SERIAL} names, sorted. */
+async function serialTestFiles(): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (dir: string) => {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory) await walk(path);
+      else if (entry.name.endsWith("_test.ts")) files.push(path);
+    }
+  };
+  for (const path of SERIAL) {
+    if (path.endsWith("/")) await walk(path.slice(0, -1));
+    else if (await Deno.stat(path).then(() => true, () => false)) files.push(path);
+  }
+  return files.sort();
+}
+
+/** Runs one `deno test -A` with `args` and counts its JUnit report. */
+async function testPhase(name: string, args: string[], tally: Tally): Promise<void> {
+  const junit = await Deno.makeTempFile({ suffix: ".xml" });
+  console.log(
+    `\n== tests (${name}): deno test -A ${
+      args.length > 8 ? `${args.length} files` : args.join(" ")
+    }`,
+  );
+  const started = performance.now();
+  const ok = await run(Deno.execPath(), ["test", "-A", `--junit-path=${junit}`, ...args]);
+  let xml = "";
+  try {
+    xml = await Deno.readTextFile(junit);
+  } catch { /* no report: counted below */ }
+  await Deno.remove(junit).catch(() => {});
+  const before = tally.failed;
+  countJunit(xml, tally);
+  if (!ok && tally.failed === before) {
+    tally.failed++;
+    tally.failures.push(`deno test, ${name} (failed before reporting)`);
+  }
+  console.log(`== ${name}: ${((performance.now() - started) / 60_000).toFixed(1)} min`);
+}
+
 function countJunit(xml: string, tally: Tally): void {
   for (const match of xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)) {
     const attrs = match[1] ?? "";
@@ -97,25 +160,23 @@ async function main(): Promise<number> {
   await check("lint", ["lint"], tally);
   await check("type check", ["check", "."], tally);
 
-  const junit = await Deno.makeTempFile({ suffix: ".xml" });
-  console.log("\n== tests: deno test -A --doc");
-  const ok = await run(Deno.execPath(), [
-    "test",
-    "-A",
-    "--doc",
-    `--junit-path=${junit}`,
-    ...Deno.args,
-  ]);
-  let xml = "";
-  try {
-    xml = await Deno.readTextFile(junit);
-  } catch { /* no report: counted below */ }
-  await Deno.remove(junit).catch(() => {});
-  const before = tally.failed;
-  countJunit(xml, tally);
-  if (!ok && tally.failed === before) {
-    tally.failed++;
-    tally.failures.push("deno test (failed before reporting)");
+  if (Deno.args.length > 0) {
+    // The caller chose what to run (`deno task test -- path --filter x`): as they said.
+    await testPhase("the chosen tests", ["--doc", ...Deno.args], tally);
+  } else {
+    // Phase 1, two at a time: the examples in JSDoc and the unit tests that time nothing
+    // (most of a run's cost is starting ~1,200 small modules). Phase 2, one at a time: the
+    // tests that measure time or load the network, and the lab, whose truth tests need a quiet
+    // machine.
+    const serialFiles = await serialTestFiles();
+    await testPhase("examples and unit tests, in parallel", [
+      "--doc",
+      "--parallel",
+      `--ignore=${
+        SERIAL.map((path) => path.endsWith("/") ? `${path}**/*_test.ts` : path).join(",")
+      }`,
+    ], tally);
+    await testPhase("timing, network and lab tests, one at a time", serialFiles, tally);
   }
   if (tally.failures.length > 0) console.log(`\nfailed: ${tally.failures.join("; ")}`);
   if (tally.skipped > 0) console.log(`skipped: ${tally.skipped} (their names say why)`);
