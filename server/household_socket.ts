@@ -19,8 +19,10 @@
  * sequence gap); `streaming` and `bulk` wait instead, as TCP downloads do.
  *
  * Every socket belongs to a live `household` test session: it keeps it alive while it talks and
- * is closed when the session ends. One socket per user and session; messages over 64 KiB or
- * more than 4000 a second close it.
+ * is closed when the session ends. Each counts as a stream of the client in the throughput
+ * limiter, and every byte it moves both ways is charged to the client's hourly allowance: over a
+ * limit the socket is refused (or closed, `1008 bytes per hour`). One socket per user and
+ * session; messages over 64 KiB or more than 4000 a second close it.
  *
  * @module
  */
@@ -31,6 +33,7 @@ import {
 } from "../bufferbloat/household.ts";
 import type { TestSessions } from "./test_sessions.ts";
 import { TokenBucket } from "./rate_limit.ts";
+import type { ThroughputLimiter } from "./throughput_limits.ts";
 
 /** Bytes of a media packet's header. */
 export const MEDIA_HEADER_BYTES = 13;
@@ -59,6 +62,10 @@ export interface HouseholdSocketStats {
 export interface HouseholdSocketOptions {
   /** The test sessions (the socket must name a live household session). */
   sessions: TestSessions;
+  /** Streams and bytes per client, shared with the other endpoints. */
+  limiter: ThroughputLimiter;
+  /** The client's address. */
+  address: string;
   /** Called with each socket's counters when it closes. */
   onClose?: (user: HouseholdUser, stats: HouseholdSocketStats) => void;
 }
@@ -101,6 +108,13 @@ export function householdSocket(request: Request, options: HouseholdSocketOption
   }
   const key = `${id}/${user}`;
   if (open.has(key)) return plain(`The ${user} of this household is already connected\n`, 409);
+  const ticket = options.limiter.open(options.address);
+  if (typeof ticket === "string") {
+    return new Response(`Too many requests: ${ticket.replaceAll("_", " ")}\n`, {
+      status: 429,
+      headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "60" },
+    });
+  }
   open.add(key);
 
   const profile = HOUSEHOLD_PROFILES[user];
@@ -163,6 +177,10 @@ export function householdSocket(request: Request, options: HouseholdSocketOption
       socket.send(packet);
       stats.sent++;
       stats.sentBytes += packet.byteLength;
+      if (!ticket.charge(packet.byteLength)) {
+        socket.close(1008, "bytes per hour");
+        return;
+      }
     }
   };
 
@@ -201,6 +219,10 @@ export function householdSocket(request: Request, options: HouseholdSocketOption
     const delay = performance.timeOrigin + performance.now() - up.getFloat64(5);
     stats.upReceived++;
     stats.upBytes += data.byteLength;
+    if (!ticket.charge(data.byteLength)) {
+      socket.close(1008, "bytes per hour");
+      return;
+    }
     if (upSeq > upNext) stats.upMissing += upSeq - upNext;
     if (upSeq >= upNext) upNext = upSeq + 1;
     if (Number.isFinite(delay)) {
@@ -210,6 +232,7 @@ export function householdSocket(request: Request, options: HouseholdSocketOption
   };
   socket.onclose = () => {
     clearInterval(timer);
+    ticket.close();
     detach?.();
     open.delete(key);
     options.onClose?.(user, { ...stats });

@@ -124,3 +124,33 @@ Deno.test("household sockets: each user's traffic at its rate and pattern, probe
     await server.close();
   }
 });
+
+Deno.test("household sockets count against the client's streams and bytes per hour", async () => {
+  const server = await startHttpEndpoints({
+    web: {},
+    limits: { bytesPerHour: 200_000, maxStreamsPerAddress: 1 },
+  });
+  const session = server.web!.sessions.start("127.0.0.1", "household");
+  assertOk("id" in session);
+  const ws = server.url.replace("http", "ws");
+  try {
+    const bulk = await openSocket(`${ws}/ws/household?session=${session.id}&user=bulk`);
+    const closed = new Promise<CloseEvent>((resolve) => bulk.onclose = resolve);
+    // A second user of the same client is over its one stream.
+    const second = await fetch(`${server.url}/ws/household?session=${session.id}&user=gamer`, {
+      headers: {
+        upgrade: "websocket",
+        connection: "upgrade",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
+    });
+    assertEquals(second.status, 429);
+    assertOk((await second.text()).includes("address streams"));
+    // 50 Mbit/s spends a 200 kB allowance at once: the server closes the socket.
+    const close = await closed;
+    assertEquals([close.code, close.reason], [1008, "bytes per hour"]);
+  } finally {
+    await server.close();
+  }
+});

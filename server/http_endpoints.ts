@@ -452,7 +452,7 @@ export function createHttpEndpoints(options: HttpEndpointsOptions = {}): HttpEnd
           stats.requests.ws++;
           if (method !== "GET") return notAllowed("GET");
           if (!sessions) return text("Not found\n", 404);
-          return householdSocket(request, { sessions });
+          return householdSocket(request, { sessions, limiter, address });
         case "/ws":
           stats.requests.ws++;
           if (method !== "GET") return notAllowed("GET");
