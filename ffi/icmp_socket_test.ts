@@ -171,8 +171,11 @@ Deno.test({
         assertEquals(probe.sentIds, [probe.id, probe.id, probe.id]);
         assertEquals(probe.sources, ["kernel", "kernel", "kernel"]);
         assertEquals(probe.ttls, [64, 64, 64], "TTL from IP_RECVTTL / IPV6_RECVHOPLIMIT");
+        // Kernel stamps on loopback: microseconds on a quiet machine, but a clean-clone CI run saw
+        // 8.8 ms for all three once (loopback delivery waits for softirq time on a busy host), so
+        // the bound only rules out nonsense.
         const rtts = [...probe.rtts].sort((a: number, b: number) => a - b);
-        assertOk(rtts[0] > 0 && rtts[1] < 5, `${family} RTTs ${rtts} ms (median under 5 ms)`);
+        assertOk(rtts[0] > 0 && rtts[1] < 50, `${family} RTTs ${rtts} ms (median under 50 ms)`);
       }
       assertEquals(report.error.kind, "error");
       assertEquals(report.error.seq, 77);
