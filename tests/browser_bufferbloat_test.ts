@@ -9,12 +9,26 @@
  */
 import { assertEquals, assertOk } from "./support/assert.ts";
 import { chromium, collectErrors, launchChromium } from "./support/browser.ts";
+import type { Page } from "playwright-core";
 import { startHttpEndpoints } from "../server/http_endpoints.ts";
 import { decodePng, drawnPixels } from "../charts/_testing.ts";
 import { selfSignedCertificate } from "./support/self_signed.ts";
 
 const skip = chromium.available ? undefined : chromium.reason;
 const QUICK = "?baseline=2&warmup=1&saturation=2&bidirectional=2";
+
+/**
+ * Waits for the grade; when it does not come, fails with what the page's status said (a
+ * clean-clone CI run once timed out here with nothing else to go on).
+ */
+async function waitForGrade(page: Page): Promise<void> {
+  try {
+    await page.waitForSelector("#total-grade", { timeout: 120_000 });
+  } catch (error) {
+    const status = await page.textContent("#status").catch(() => "?");
+    throw new Error(`No grade within 2 min; the page said: ${status}`, { cause: error });
+  }
+}
 
 async function screenshotDir(): Promise<string> {
   const dir = Deno.env.get("BUFFERBANE_SCREENSHOTS") ??
@@ -56,7 +70,7 @@ Deno.test({
       // The live chart is drawn while the test runs.
       await page.waitForSelector("#chart svg", { timeout: 20_000 });
       assertOk(await page.isVisible("#stop"), "Stop shows while it runs");
-      await page.waitForSelector("#total-grade", { timeout: 60_000 });
+      await waitForGrade(page);
       const grade = (await page.textContent("#total-grade"))!;
       assertOk(["A+", "A", "B", "C", "D", "F"].includes(grade), grade);
       const verdict = (await page.textContent("#verdict"))!;
@@ -187,7 +201,7 @@ Deno.test({
       page.on("websocket", (socket) => sockets.push(socket.url()));
       await page.goto(`${server.url}/?baseline=1&warmup=1&saturation=1&bidirectional=1`);
       await page.click("#start:not([disabled])");
-      await page.waitForSelector("#total-grade", { timeout: 60_000 });
+      await waitForGrade(page);
       assertOk(
         sockets.length > 0 && sockets.every((url) => url.startsWith("wss://")),
         sockets.join(),
